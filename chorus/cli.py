@@ -1,0 +1,225 @@
+"""The `chorus` command line: run the stack, a router, a subgraph; migrate; train; manage models."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chorus import __version__
+from chorus.config import ConfigError, load_config
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+train_app = typer.Typer(no_args_is_help=True, help="Train a model and register the version.")
+test_app = typer.Typer(no_args_is_help=True, help="Evaluate a trained model.")
+models_app = typer.Typer(no_args_is_help=True, help="List and promote registered model versions.")
+new_app = typer.Typer(no_args_is_help=True, help="Scaffold new project parts.")
+app.add_typer(train_app, name="train")
+app.add_typer(test_app, name="test")
+app.add_typer(models_app, name="models")
+app.add_typer(new_app, name="new")
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="stack config (default ./chorus.yaml)")
+]
+
+
+def _config(path: Path | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"chorus {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
+    ] = False,
+) -> None:
+    """Chorus: GraphQL-federated AI services."""
+
+
+@app.command()
+def dev(config: ConfigOption = None) -> None:
+    """Start the router and every subgraph, migrated and with default models; Ctrl-C stops all."""
+    from chorus import bootstrap
+    from chorus.dev import check_ports_free, run_stack
+
+    cfg = _config(config)
+    taken = check_ports_free(cfg)
+    if taken:
+        err.print(f"[red]cannot start: already in use: {', '.join(taken)}[/red]")
+        raise typer.Exit(1)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.update(cfg.process_env())
+    err.print(f"database: {cfg.resolved_database_url()}")
+    bootstrap.migrate(cfg)
+    if cfg.train_missing_models:
+        bootstrap.ensure_default_models(cfg, err)
+    raise typer.Exit(asyncio.run(run_stack(cfg, err)))
+
+
+@app.command()
+def router(
+    supergraph: Annotated[Path, typer.Option(help="Apollo-format supergraph SDL file")],
+    port: Annotated[int, typer.Option(help="port to listen on")] = 4000,
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    dev: Annotated[bool, typer.Option("--dev", help="expose query plans on request")] = False,
+) -> None:
+    """Serve a supergraph: GraphQL at /graphql, health at /health."""
+    import uvicorn
+    from router.app import create_router_app
+    from router.settings import RouterSettings
+
+    if not supergraph.exists():
+        err.print(f"[red]no such supergraph file: {supergraph}[/red]")
+        raise typer.Exit(2)
+    application = create_router_app(supergraph.read_text(), settings=RouterSettings(dev=dev))
+    uvicorn.run(
+        application, host=host, port=port, loop="uvloop", http="httptools", log_level="warning"
+    )
+
+
+@app.command()
+def subgraph(
+    name: Annotated[str, typer.Argument(help="subgraph name from the config")],
+    port: Annotated[int | None, typer.Option(help="port (default from the config)")] = None,
+    host: Annotated[str | None, typer.Option(help="interface to bind")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve one subgraph with uvicorn."""
+    import uvicorn
+
+    cfg = _config(config)
+    sub = cfg.subgraphs.get(name)
+    target = sub.app if sub else f"subgraphs.{name}.app:create_app"
+    module_name, _, factory = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        err.print(f"[red]unknown subgraph {name!r}: cannot import {module_name}[/red]")
+        raise typer.Exit(2) from exc
+    os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
+    os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
+    application = getattr(module, factory)()
+    uvicorn.run(
+        application,
+        host=host or (sub.host if sub else "127.0.0.1"),
+        port=port or (sub.port if sub else 4001),
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="downgrade to the revision")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Apply the alembic migrations (upgrade to head by default)."""
+    import migrations
+
+    cfg = _config(config)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    url = cfg.resolved_database_url()
+    if down:
+        migrations.downgrade(url, "base" if revision == "head" else revision)
+    else:
+        migrations.upgrade(url, revision)
+    console.print(f"migrated {url} {'down' if down else 'up'} to {revision}")
+
+
+@models_app.command("list")
+def models_list(
+    name: Annotated[str | None, typer.Argument(help="only this model")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show every registered model version with its stage and metrics."""
+    from models.db import create_engine
+    from models.registry import ModelRegistry
+
+    cfg = _config(config)
+
+    async def fetch():  # type: ignore[no-untyped-def]
+        engine = create_engine(cfg.resolved_database_url())
+        try:
+            return await ModelRegistry(engine).list(name)
+        finally:
+            await engine.dispose()
+
+    table = Table("name", "version", "stage", "metrics", "created", "path")
+    for mv in asyncio.run(fetch()):
+        metrics = ", ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in sorted(mv.metrics.items())
+            if not isinstance(v, dict | list)
+        )
+        created = mv.created_at.strftime("%Y-%m-%d %H:%M") if mv.created_at else ""
+        table.add_row(mv.name, mv.version, mv.stage, metrics, created, mv.path)
+    console.print(table)
+
+
+@models_app.command("promote")
+def models_promote(
+    name: Annotated[str, typer.Argument()],
+    version: Annotated[str, typer.Argument()],
+    config: ConfigOption = None,
+) -> None:
+    """Make a version the production one (the previous one is archived)."""
+    from models.db import create_engine
+    from models.registry import ModelRegistry, RegistryError
+
+    cfg = _config(config)
+
+    async def promote() -> None:
+        engine = create_engine(cfg.resolved_database_url())
+        try:
+            await ModelRegistry(engine).promote(name, version)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(promote())
+    except RegistryError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{name} {version} is now in production")
+
+
+def _register_optional() -> None:
+    """Commands owned by other packages' teams register themselves here."""
+    for module_name, args in (
+        ("chorus.commands.nlu", (train_app, test_app)),
+        ("chorus.commands.generation", (train_app,)),
+        ("chorus.commands.compose", (app,)),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(*args)
+
+
+_register_optional()

@@ -1,0 +1,111 @@
+"""The stack config: one YAML file names the router, the subgraphs and the database.
+
+Unknown keys are rejected, and every value can be overridden from the
+environment with the `CHORUS_` prefix and `__` for nesting, e.g.
+`CHORUS_ROUTER__PORT=5000` or `CHORUS_DATABASE_URL=postgresql+asyncpg://...`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG = Path("chorus.yaml")
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or invalid; the message says which key and why."""
+
+
+class SubgraphConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    app: str = Field(description="import path of the app factory, module:function")
+    port: int = Field(ge=1, le=65535)
+    host: str = "127.0.0.1"
+    env: dict[str, str] = Field(default_factory=dict, description="extra environment")
+
+    @field_validator("app")
+    @classmethod
+    def _module_colon_function(cls, value: str) -> str:
+        if ":" not in value:
+            raise ValueError("must look like package.module:function")
+        return value
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/graphql"
+
+
+class RouterConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=4000, ge=1, le=65535)
+    supergraph: Path | None = Field(
+        default=None, description="a supergraph SDL file; composed from the subgraphs when unset"
+    )
+
+
+class ChorusConfig(BaseSettings):
+    model_config = SettingsConfigDict(
+        extra="forbid", env_prefix="CHORUS_", env_nested_delimiter="__"
+    )
+
+    data_dir: Path = Path(".chorus")
+    database_url: str | None = None
+    router: RouterConfig = Field(default_factory=RouterConfig)
+    subgraphs: dict[str, SubgraphConfig] = Field(default_factory=dict)
+    train_missing_models: bool = Field(
+        default=True, description="chorus dev trains the default models when none is registered"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment wins over the file (init kwargs carry the file's content).
+        return (env_settings, init_settings)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'chorus.db').resolve()}"
+
+    def process_env(self) -> dict[str, str]:
+        """What every child process needs to agree on the database and artefacts."""
+        return {
+            "CHORUS_DATA_DIR": str(self.data_dir.resolve()),
+            "CHORUS_DATABASE_URL": self.resolved_database_url(),
+        }
+
+
+def load_config(path: Path | None = None) -> ChorusConfig:
+    """Read the YAML file (default ./chorus.yaml), apply env overrides, validate."""
+    path = path or Path(os.environ.get("CHORUS_CONFIG", DEFAULT_CONFIG))
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping")
+        data = loaded
+    try:
+        return ChorusConfig(**data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc

@@ -1,0 +1,53 @@
+"""One async SQLAlchemy engine from one URL: embedded SQLite by default, PostgreSQL in prod."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_DATA_DIR = ".chorus"
+
+
+def data_dir() -> Path:
+    """Where the SQLite file and trained artefacts live (env CHORUS_DATA_DIR, default .chorus)."""
+    return Path(os.environ.get("CHORUS_DATA_DIR", DEFAULT_DATA_DIR)).expanduser()
+
+
+def database_url() -> str:
+    """The configured database URL (env CHORUS_DATABASE_URL), else an SQLite file in data_dir()."""
+    url = os.environ.get("CHORUS_DATABASE_URL")
+    if url:
+        return url
+    path = data_dir().resolve() / "chorus.db"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
+    """Create the engine; SQLite gets WAL and a busy timeout so concurrent writers queue."""
+    url = url or database_url()
+    if is_sqlite(url):
+        db_path = url.split("///", 1)[-1]
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
