@@ -118,6 +118,9 @@ def subgraph(
         raise typer.Exit(2) from exc
     os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
     os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
+    from observability import configure_logging
+
+    configure_logging(name)
     application = getattr(module, factory)()
     uvicorn.run(
         application,
@@ -125,7 +128,7 @@ def subgraph(
         port=port or (sub.port if sub else 4001),
         loop="uvloop",
         http="httptools",
-        log_level="info",
+        log_config=None,
         timeout_graceful_shutdown=10,
     )
 

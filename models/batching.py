@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from models import telemetry
+
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -48,6 +50,10 @@ class _Pending(Generic[In, Out]):
     item: In
     future: asyncio.Future[Out]
     enqueued: float
+    enqueued_ns: int = 0
+    started_ns: int = 0
+    finished_ns: int = 0
+    batch_size: int = 0
 
 
 class DynamicBatcher(Generic[In, Out]):
@@ -65,6 +71,7 @@ class DynamicBatcher(Generic[In, Out]):
         fn: Callable[[list[In]], Sequence[Out]],
         *,
         name: str,
+        version: str = "",
         max_batch_size: int = 32,
         max_wait_ms: float = 2.0,
         max_queue: int = 1024,
@@ -77,6 +84,7 @@ class DynamicBatcher(Generic[In, Out]):
             raise ValueError("max_queue must be at least 1")
         self.fn = fn
         self.name = name
+        self.version = version  # the serving model version; set it when the model is swapped
         self.max_batch_size = max_batch_size
         self.max_wait_s = max(0.0, max_wait_ms) / 1000.0
         self.max_queue = max_queue
@@ -130,10 +138,28 @@ class DynamicBatcher(Generic[In, Out]):
                 f"(limit {self.max_queue}); retry later"
             )
         future: asyncio.Future[Out] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(item, future, time.perf_counter()))
+        pending = _Pending(item, future, time.perf_counter(), time.time_ns())
+        self._queue.append(pending)
+        telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
         assert self._wakeup is not None
         self._wakeup.set()
-        return await future
+        error: BaseException | None = None
+        try:
+            return await future
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if pending.finished_ns:
+                telemetry.record_call_span(
+                    self.name,
+                    self.version,
+                    enqueued_ns=pending.enqueued_ns,
+                    started_ns=pending.started_ns,
+                    finished_ns=pending.finished_ns,
+                    batch_size=pending.batch_size,
+                    error=error,
+                )
 
     async def submit_many(self, items: Sequence[In]) -> list[Out]:
         return list(await asyncio.gather(*(self.submit(i) for i in items)))
@@ -169,6 +195,7 @@ class DynamicBatcher(Generic[In, Out]):
             pending = self._queue.popleft()
             if not pending.future.done():  # skip requests whose caller went away
                 batch.append(pending)
+        telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
         return batch
 
     async def _execute(self, batch: list[_Pending[In, Out]]) -> None:
@@ -179,6 +206,7 @@ class DynamicBatcher(Generic[In, Out]):
         queue_wait = started - min(p.enqueued for p in batch)
         loop = asyncio.get_running_loop()
         for group in self._groups(batch):
+            group_started = time.time_ns()
             try:
                 outputs = await loop.run_in_executor(self._executor, self._call, group)
             except asyncio.CancelledError:
@@ -186,7 +214,13 @@ class DynamicBatcher(Generic[In, Out]):
                     if not p.future.done():
                         p.future.set_exception(BatcherStopped(f"batcher {self.name} stopped"))
                 raise
+            group_finished = time.time_ns()
+            telemetry.record_batch(
+                self.name, self.version, len(group), (group_finished - group_started) / 1e9
+            )
             for pending, output in zip(group, outputs, strict=True):
+                pending.started_ns, pending.finished_ns = group_started, group_finished
+                pending.batch_size = len(group)
                 if pending.future.done():
                     continue
                 if isinstance(output, _Failure):

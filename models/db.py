@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -31,8 +32,16 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
-    """Create the engine; SQLite gets WAL and a busy timeout so concurrent writers queue."""
-    url = url or database_url()
+    """Create the engine; SQLite gets WAL and a busy timeout so concurrent writers queue.
+
+    Statements are traced (one span per statement, under the request's span).
+    """
+    engine = _create(url or database_url(), **kwargs)
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    return engine
+
+
+def _create(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":

@@ -10,12 +10,31 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from observability import configure_tracing
 
 PG_URL = os.environ.get(
     "CHORUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+# One tracer provider for the test process, recording in memory (nothing exported).
+_SPANS = InMemorySpanExporter()
+_provider = configure_tracing("chorus-tests", exporter="none")
+if _provider is not None:
+    _provider.add_span_processor(SimpleSpanProcessor(_SPANS))
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """The spans finished during one test."""
+    _SPANS.clear()
+    yield _SPANS
+    _SPANS.clear()
 
 
 def _dsn(url: str) -> str:

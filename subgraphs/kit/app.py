@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -23,6 +24,8 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from observability import configure_logging, configure_tracing
+from subgraphs.kit.access_log import AccessLogMiddleware
 from subgraphs.kit.metrics import MetricsMiddleware, metrics_endpoint
 from subgraphs.kit.readiness import Hook, Readiness
 
@@ -52,8 +55,16 @@ def create_app(
     on_shutdown: Sequence[Hook] = (),
     graphql_app: GraphQL | None = None,
     debug: bool = False,
+    configure_logs: bool = False,
 ) -> Starlette:
-    """Serve `schema` as the subgraph `name`; readiness waits for every `on_startup` hook."""
+    """Serve `schema` as the subgraph `name`; readiness waits for every `on_startup` hook.
+
+    Tracing continues the W3C trace context the router sends (`traceparent`), so a
+    subgraph's spans join the router's trace; the exporter comes from the environment.
+    """
+    configure_tracing(name)
+    if configure_logs:
+        configure_logging(name)
     _with_caches(schema)
     graphql = graphql_app or GraphQL(
         schema,
@@ -95,7 +106,11 @@ def create_app(
             Route("/ready", ready),
             Route("/metrics", metrics_endpoint),
         ],
-        middleware=[Middleware(MetricsMiddleware, subgraph=name)],
+        middleware=[
+            Middleware(OpenTelemetryMiddleware, excluded_urls="health,ready,metrics"),
+            Middleware(AccessLogMiddleware),
+            Middleware(MetricsMiddleware, subgraph=name),
+        ],
         lifespan=lifespan,
     )
     app.state.readiness = readiness

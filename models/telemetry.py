@@ -1,0 +1,67 @@
+"""Model-call telemetry: Prometheus series per model name and version, and one span per call.
+
+The batcher reports here, so every model served through it is measured the same
+way: inference latency, batch size, queue wait and depth. The span is opened in
+the caller's context, so it hangs under the GraphQL request that asked for it.
+"""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+from prometheus_client import Gauge, Histogram
+
+INFERENCE_SECONDS = Histogram(
+    "chorus_model_inference_seconds",
+    "Time of one forward pass (a whole batch)",
+    ["model", "version"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH_SIZE = Histogram(
+    "chorus_model_batch_size",
+    "Requests served by one forward pass",
+    ["model", "version"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+QUEUE_WAIT_SECONDS = Histogram(
+    "chorus_model_queue_wait_seconds",
+    "Time a request waited in the batcher's queue",
+    ["model", "version"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+QUEUE_DEPTH = Gauge("chorus_model_queue_depth", "Requests waiting for a forward pass", ["model"])
+
+tracer = trace.get_tracer("chorus.models")
+
+
+def record_batch(model: str, version: str, size: int, forward_s: float) -> None:
+    INFERENCE_SECONDS.labels(model, version).observe(forward_s)
+    BATCH_SIZE.labels(model, version).observe(size)
+
+
+def record_call_span(
+    model: str,
+    version: str,
+    *,
+    enqueued_ns: int,
+    started_ns: int,
+    finished_ns: int,
+    batch_size: int,
+    error: BaseException | None = None,
+) -> None:
+    """A span covering one request's wait and forward pass, child of the current span."""
+    QUEUE_WAIT_SECONDS.labels(model, version).observe(max(0, started_ns - enqueued_ns) / 1e9)
+    span = tracer.start_span(
+        f"model {model}",
+        start_time=enqueued_ns,
+        attributes={
+            "chorus.model.name": model,
+            "chorus.model.version": version,
+            "chorus.model.batch_size": batch_size,
+            "chorus.model.queue_wait_ms": max(0, started_ns - enqueued_ns) / 1e6,
+            "chorus.model.forward_ms": max(0, finished_ns - started_ns) / 1e6,
+        },
+    )
+    if error is not None:
+        span.record_exception(error)
+        span.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
+    span.end(end_time=finished_ns)

@@ -1,0 +1,77 @@
+"""OpenTelemetry set-up from the environment, once per process.
+
+`CHORUS_TRACES_EXPORTER` picks the exporter:
+- `none` (default, and in tests): spans are created for context propagation only;
+- `console`: pretty JSON on stderr, for development;
+- `otlp`: OTLP over HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT` (the collector);
+- `jsonl:DIR`: one compact JSON line per span in `DIR/<service>-<pid>.jsonl`,
+  which is how tests read a whole distributed trace back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+
+_configured: str | None = None
+_lock = threading.Lock()
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Appends finished spans as JSON lines; one file per process, so writers never interleave."""
+
+    def __init__(self, directory: Path, service: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{service}-{os.getpid()}.jsonl"
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = [json.dumps(json.loads(s.to_json()), separators=(",", ":")) for s in spans]
+        with self._lock, self.path.open("a") as out:
+            out.write("".join(line + "\n" for line in lines))
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+
+def configure_tracing(service: str, exporter: str | None = None) -> TracerProvider | None:
+    """Install a tracer provider for `service` (idempotent; the first call in a process wins)."""
+    global _configured
+    with _lock:
+        if _configured is not None:
+            return None
+        choice = exporter or os.environ.get("CHORUS_TRACES_EXPORTER", "none")
+        provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        if choice == "console":
+            provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        elif choice == "otlp":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        elif choice.startswith("jsonl:"):
+            directory = Path(choice.split(":", 1)[1])
+            provider.add_span_processor(
+                SimpleSpanProcessor(JsonLinesSpanExporter(directory, service))
+            )
+        elif choice != "none":
+            raise ValueError(
+                f"CHORUS_TRACES_EXPORTER={choice!r}: expected none, console, otlp or jsonl:DIR"
+            )
+        trace.set_tracer_provider(provider)
+        _configured = choice
+        return provider
