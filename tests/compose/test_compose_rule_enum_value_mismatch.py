@@ -1,0 +1,27 @@
+"""Rule enum_value_mismatch: the failing case and its fix.
+
+Fixture: err_enum_value_mismatch.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.enum_value_mismatch import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_enum_value_mismatch")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("Status.CLOSED" in e.coordinates for e in errors), [e.coordinates for e in errors]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant("err_enum_value_mismatch", "b", "OPEN  ARCHIVED", "OPEN  CLOSED")
+    assert result.errors == []
+    assert result.supergraph_sdl is not None

@@ -1,0 +1,29 @@
+"""Rule external_missing_on_base: the failing case and its fix.
+
+Fixture: err_external_missing_on_base.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.external_missing_on_base import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_external_missing_on_base")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("User.name" in e.coordinates for e in errors), [e.coordinates for e in errors]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant(
+        "err_external_missing_on_base", "b", "age: Int", "age: Int  name: String"
+    )
+    assert result.errors == []
+    assert result.supergraph_sdl is not None

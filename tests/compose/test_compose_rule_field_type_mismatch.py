@@ -1,0 +1,27 @@
+"""Rule field_type_mismatch: the failing case and its fix.
+
+Fixture: err_field_type_mismatch.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.field_type_mismatch import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_field_type_mismatch")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("Product.code" in e.coordinates for e in errors), [e.coordinates for e in errors]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant("err_field_type_mismatch", "b", "code: Int", "code: String")
+    assert result.errors == []
+    assert result.supergraph_sdl is not None

@@ -1,0 +1,29 @@
+"""Rule key_fields_select_invalid_type: the failing case and its fix.
+
+Fixture: err_key_fields_select_invalid_type.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.key_fields_select_invalid_type import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_key_fields_select_invalid_type")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("Car.owner" in e.coordinates for e in errors), [e.coordinates for e in errors]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant(
+        "err_key_fields_select_invalid_type", "a", "owner: Node!", "owner: Owner!"
+    )
+    assert result.errors == []
+    assert result.supergraph_sdl is not None

@@ -1,0 +1,29 @@
+"""Rule required_argument_missing_in_some_subgraph: the failing case and its fix.
+
+Fixture: err_required_argument_missing.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.required_argument_missing_in_some_subgraph import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_required_argument_missing")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("Query.search(text:)" in e.coordinates for e in errors), [
+        e.coordinates for e in errors
+    ]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant("err_required_argument_missing", "a", "text: String!", "text: String")
+    assert result.errors == []
+    assert result.supergraph_sdl is not None

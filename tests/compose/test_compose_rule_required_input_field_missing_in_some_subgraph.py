@@ -1,0 +1,29 @@
+"""Rule required_input_field_missing_in_some_subgraph: the failing case and its fix.
+
+Fixture: err_required_input_field_missing.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.required_input_field_missing_in_some_subgraph import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_required_input_field_missing")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("Q.text" in e.coordinates for e in errors), [e.coordinates for e in errors]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant(
+        "err_required_input_field_missing", "a", "text: String!", "text: String"
+    )
+    assert result.errors == []
+    assert result.supergraph_sdl is not None

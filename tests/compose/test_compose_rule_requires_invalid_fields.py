@@ -1,0 +1,32 @@
+"""Rule requires_invalid_fields: the failing case and its fix.
+
+Fixture: err_requires_invalid_fields.
+"""
+
+from __future__ import annotations
+
+from conftest import compose_fixture, compose_variant
+
+from router.compose.rules.requires_invalid_fields import CODE
+
+
+def test_reports_the_error() -> None:
+    fixture, result = compose_fixture("err_requires_invalid_fields")
+    errors = [e for e in result.errors if e.code == CODE]
+    assert errors, result.errors
+    assert result.supergraph_sdl is None
+    assert any("Product.shipping" in e.coordinates for e in errors), [e.coordinates for e in errors]
+    for error in errors:
+        assert CODE in str(error)
+        assert set(error.subgraphs) <= {s.name for s in fixture.subgraphs}
+
+
+def test_fixed_schema_composes() -> None:
+    result = compose_variant(
+        "err_requires_invalid_fields",
+        "b",
+        "id: ID!  shipping",
+        "id: ID!  weight: Int @external  shipping",
+    )
+    assert result.errors == []
+    assert result.supergraph_sdl is not None
