@@ -1,0 +1,1 @@
+"""Plan execution: subgraph clients, entity fetches, merging and response shaping."""

@@ -1,0 +1,103 @@
+"""Freeze fetch groups into a `QueryPlan` (Sequence / Parallel / Flatten / Fetch)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from router.planner.groups import Group, freeze_tree
+from router.planner.plan import (
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    RequiredSelection,
+    Sequence,
+)
+from router.planner.selection import assign_wire_keys, print_selection, renames
+from router.supergraph.model import Supergraph
+
+__all__ = ["assemble_plan"]
+
+
+def _fetch(sg: Supergraph, g: Group, var_types: dict[str, str]) -> PlanNode:
+    rn = renames(g.sel) if assign_wire_keys(g.sel) else None
+    used: set[str] = set()
+    g.sel.collect_variables(used)
+    decls = [f"${v}: {var_types[v]}" for v in sorted(used) if v in var_types]
+    service = sg.subgraphs[g.graph].name
+    if g.path is None:
+        head = g.kind + (f"({', '.join(decls)})" if decls else "")
+        text = f"{head} {print_selection(g.sel)}"
+        return Fetch(g.id, service, text, g.kind, tuple(sorted(used)), renames=rn)
+    decls.insert(0, "$representations: [_Any!]!")
+    text = (
+        f"query({', '.join(decls)}) "
+        f"{{ _entities(representations: $representations) {print_selection(g.sel)} }}"
+    )
+    requires = tuple(
+        RequiredSelection(type_condition=on, fields=freeze_tree(tree), typename=typename)
+        for on, (typename, tree) in g.requires.items()
+    )
+    fetch = Fetch(
+        g.id,
+        service,
+        text,
+        "query",
+        tuple(sorted(used)),
+        requires,
+        drop_typename=g.drop_typename,
+        renames=rn,
+    )
+    return Flatten(g.path, fetch)
+
+
+def _wrap(kind: type[Sequence] | type[Parallel], nodes: list[PlanNode]) -> PlanNode | None:
+    if not nodes:
+        return None
+    if len(nodes) == 1:
+        return nodes[0]
+    return kind(tuple(nodes))
+
+
+def _levels(groups: Iterable[Group]) -> list[list[Group]]:
+    groups = list(groups)
+    members = {g.id for g in groups}
+    level: dict[int, int] = {}
+
+    def depth(g: Group, stack: frozenset[int]) -> int:
+        if g.id in level:
+            return level[g.id]
+        d = 0
+        for dep in g.deps:
+            if dep.id in members and dep is not g and dep.id not in stack:
+                d = max(d, depth(dep, stack | {g.id}) + 1)
+        level[g.id] = d
+        return d
+
+    for g in groups:
+        depth(g, frozenset())
+    out: list[list[Group]] = []
+    for g in sorted(groups, key=lambda g: (level[g.id], g.id)):
+        while len(out) <= level[g.id]:
+            out.append([])
+        out[level[g.id]].append(g)
+    return out
+
+
+def _staged(sg: Supergraph, groups: list[Group], var_types: dict[str, str]) -> PlanNode | None:
+    stages = [_wrap(Parallel, [_fetch(sg, g, var_types) for g in lvl]) for lvl in _levels(groups)]
+    return _wrap(Sequence, [s for s in stages if s is not None])
+
+
+def assemble_plan(
+    sg: Supergraph, kind: str, groups: list[Group], var_types: dict[str, str]
+) -> QueryPlan:
+    groups = [g for g in groups if g.path is None or not g.sel.is_empty()]
+    if kind != "mutation":
+        return QueryPlan(_staged(sg, groups, var_types), kind)
+    by_root: dict[int, list[Group]] = {}
+    for g in groups:
+        by_root.setdefault(g.root_index, []).append(g)
+    parts = [_staged(sg, by_root[i], var_types) for i in sorted(by_root)]
+    return QueryPlan(_wrap(Sequence, [p for p in parts if p is not None]), kind)

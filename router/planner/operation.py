@@ -1,0 +1,200 @@
+"""The client operation as the planner and the response shaper read it.
+
+`@skip`/`@include` are decided when the plan is made: the plan cache key
+carries the values of the variables those directives use, so a plan never
+depends on anything else in the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    value_from_ast_untyped,
+)
+
+__all__ = [
+    "Collected",
+    "OperationContext",
+    "condition_values",
+    "condition_variables",
+    "select_operation",
+    "sub_selections",
+]
+
+Collected = dict[str, list[FieldNode]]
+
+
+def select_operation(doc: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return ops[0] if len(ops) == 1 else None
+    for op in ops:
+        if op.name is not None and op.name.value == name:
+            return op
+    return None
+
+
+def condition_variables(doc: DocumentNode) -> tuple[str, ...]:
+    """Names of variables used by `@skip(if:)` / `@include(if:)` anywhere in `doc`."""
+    names: list[str] = []
+
+    def walk(node: Any) -> None:
+        for d in getattr(node, "directives", None) or ():
+            if d.name.value in ("skip", "include"):
+                for a in d.arguments or ():
+                    if isinstance(a.value, VariableNode) and a.value.name.value not in names:
+                        names.append(a.value.name.value)
+        ss = getattr(node, "selection_set", None)
+        if ss is not None:
+            for s in ss.selections:
+                walk(s)
+
+    for d in doc.definitions:
+        walk(d)
+    return tuple(names)
+
+
+def condition_values(
+    op: OperationDefinitionNode, names: Iterable[str], variables: Mapping[str, Any] | None
+) -> tuple[bool, ...]:
+    """The boolean value of each condition variable (request value, else default)."""
+    defaults: dict[str, Any] = {}
+    for vd in op.variable_definitions or ():
+        if vd.default_value is not None:
+            defaults[vd.variable.name.value] = value_from_ast_untyped(vd.default_value)
+    out = []
+    for n in names:
+        if variables is not None and n in variables:
+            out.append(bool(variables[n]))
+        else:
+            out.append(bool(defaults.get(n, False)))
+    return tuple(out)
+
+
+@dataclass(slots=True)
+class OperationContext:
+    """An operation plus the decided `@skip`/`@include` conditions.
+
+    `applies(type_condition, runtime_type)` says whether a fragment applies to
+    an object of `runtime_type`; it is supplied by the caller (the supergraph's
+    possible types).
+    """
+
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    conditions: dict[str, bool]
+    applies: Callable[[str | None, str], bool]
+    _collected: dict[tuple[tuple[int, ...], str], Collected] = field(default_factory=dict)
+    #: selection sets the planner synthesised (kept alive: the cache keys on ids)
+    keep: list[SelectionSetNode] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        doc: DocumentNode,
+        op: OperationDefinitionNode,
+        conditions: dict[str, bool],
+        applies: Callable[[str | None, str], bool],
+    ) -> OperationContext:
+        frags = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+        return cls(op, frags, conditions, applies)
+
+    def included(self, directives: Iterable[DirectiveNode] | None) -> bool:
+        for d in directives or ():
+            name = d.name.value
+            if name not in ("skip", "include"):
+                continue
+            value = False
+            for a in d.arguments or ():
+                if a.name.value == "if":
+                    v = a.value
+                    if isinstance(v, BooleanValueNode):
+                        value = v.value
+                    elif isinstance(v, VariableNode):
+                        value = self.conditions.get(v.name.value, False)
+            if (name == "skip" and value) or (name == "include" and not value):
+                return False
+        return True
+
+    def collect(self, selection_sets: Iterable[SelectionSetNode], runtime: str) -> Collected:
+        """CollectFields of the spec: response key -> field nodes, in document order."""
+        sets = tuple(selection_sets)
+        key = (tuple(id(s) for s in sets), runtime)
+        hit = self._collected.get(key)
+        if hit is not None:
+            return hit
+        out: Collected = {}
+        visited: set[str] = set()
+        for ss in sets:
+            self._collect(ss, runtime, out, visited)
+        self._collected[key] = out
+        return out
+
+    def _collect(
+        self, ss: SelectionSetNode, runtime: str, out: Collected, visited: set[str]
+    ) -> None:
+        for sel in ss.selections:
+            if not self.included(sel.directives):
+                continue
+            if isinstance(sel, FieldNode):
+                k = sel.alias.value if sel.alias else sel.name.value
+                out.setdefault(k, []).append(sel)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                if self.applies(cond, runtime):
+                    self._collect(sel.selection_set, runtime, out, visited)
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                if name in visited:
+                    continue
+                frag = self.fragments.get(name)
+                if frag is None:
+                    continue
+                visited.add(name)
+                if self.applies(frag.type_condition.name.value, runtime):
+                    self._collect(frag.selection_set, runtime, out, visited)
+
+    def has_type_specific(self, selection_sets: Iterable[SelectionSetNode], abstract: str) -> bool:
+        """Whether the selection holds fragments on types other than `abstract` itself."""
+        for ss in selection_sets:
+            if self._has_specific(ss, abstract, set()):
+                return True
+        return False
+
+    def _has_specific(self, ss: SelectionSetNode, abstract: str, visited: set[str]) -> bool:
+        for sel in ss.selections:
+            if not self.included(sel.directives):
+                continue
+            if isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                if cond not in (None, abstract):
+                    return True
+                if self._has_specific(sel.selection_set, abstract, visited):
+                    return True
+            elif isinstance(sel, FragmentSpreadNode):
+                frag = self.fragments.get(sel.name.value)
+                if frag is None or sel.name.value in visited:
+                    continue
+                visited.add(sel.name.value)
+                if frag.type_condition.name.value != abstract:
+                    return True
+                if self._has_specific(frag.selection_set, abstract, visited):
+                    return True
+        return False
+
+
+def sub_selections(nodes: Iterable[FieldNode]) -> list[SelectionSetNode]:
+    return [n.selection_set for n in nodes if n.selection_set is not None]

@@ -1,0 +1,139 @@
+"""Query plan values: the frozen, JSON-serialisable contract between planner and executor.
+
+Node vocabulary follows Apollo's: `Fetch` (one request to one subgraph),
+`Flatten` (run a fetch on the objects found at a path of the response built so
+far), `Sequence` and `Parallel`. `Condition`, `Defer` and `Subscription` get
+their own node types when those features land.
+
+Paths are tuples of response keys, with `"@"` meaning "every element of this
+list" and `"|Type"` meaning "only objects whose `__typename` is (a subtype of)
+Type".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Fetch",
+    "Flatten",
+    "Parallel",
+    "PlanNode",
+    "QueryPlan",
+    "RequiredField",
+    "RequiredSelection",
+    "Sequence",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredField:
+    """Copy `data[key]` into a representation as `name` (recursing into `selections`)."""
+
+    name: str
+    key: str
+    selections: tuple[RequiredSelection, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.key != self.name:
+            out["key"] = self.key
+        if self.selections is not None:
+            out["selections"] = [s.to_dict() for s in self.selections]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredSelection:
+    """The fields to copy from an object whose type matches `type_condition`.
+
+    At the top of a representation `typename` is the `__typename` to send (it
+    differs from the object's own when the subgraph sees an `@interfaceObject`).
+    """
+
+    type_condition: str | None
+    fields: tuple[RequiredField, ...]
+    typename: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fields": [f.to_dict() for f in self.fields]}
+        if self.type_condition is not None:
+            out["typeCondition"] = self.type_condition
+        if self.typename is not None:
+            out["typename"] = self.typename
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One GraphQL request to one subgraph."""
+
+    id: int
+    service_name: str
+    operation: str
+    operation_kind: str
+    variable_usages: tuple[str, ...]
+    requires: tuple[RequiredSelection, ...] | None = None
+    #: keep the subgraph's top-level `__typename` out of the response (interface objects)
+    drop_typename: bool = False
+    #: aliases to rename back: {"fields": [[wire, key, sub]], "fragments": [[type, sub]]}
+    renames: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "Fetch",
+            "id": self.id,
+            "serviceName": self.service_name,
+            "operationKind": self.operation_kind,
+            "variableUsages": list(self.variable_usages),
+            "operation": self.operation,
+        }
+        if self.requires is not None:
+            out["requires"] = [r.to_dict() for r in self.requires]
+        if self.drop_typename:
+            out["dropTypename"] = True
+        if self.renames is not None:
+            out["renames"] = self.renames
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten:
+    """Run `node` (an entity fetch) on every object found at `path`."""
+
+    path: tuple[str, ...]
+    node: Fetch
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "Flatten", "path": list(self.path), "node": self.node.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    nodes: tuple[PlanNode, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "Sequence", "nodes": [n.to_dict() for n in self.nodes]}
+
+
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    nodes: tuple[PlanNode, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "Parallel", "nodes": [n.to_dict() for n in self.nodes]}
+
+
+PlanNode = Fetch | Flatten | Sequence | Parallel
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """The root of a plan: `node` is None when no subgraph needs calling."""
+
+    node: PlanNode | None
+    operation_kind: str = "query"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "QueryPlan", "node": self.node.to_dict() if self.node else None}

@@ -1,0 +1,1 @@
+"""HTTP serving: the request pipeline and its Starlette endpoints."""

@@ -1,0 +1,59 @@
+"""Parse and validate client documents once per query text (LRU cached)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+
+from router.errors import ErrorCode
+from router.planner import condition_variables
+
+__all__ = ["DocumentCache", "PreparedDocument"]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    document: DocumentNode | None
+    errors: tuple[dict[str, Any], ...]
+    condition_variables: tuple[str, ...]
+
+
+def _format(err: GraphQLError, code: ErrorCode) -> dict[str, Any]:
+    out = err.formatted
+    ext = dict(out.get("extensions") or {})
+    ext.setdefault("code", str(code))
+    out["extensions"] = ext
+    return dict(out)
+
+
+class DocumentCache:
+    def __init__(self, schema: GraphQLSchema, size: int) -> None:
+        self.schema = schema
+        self.size = size
+        self._docs: OrderedDict[str, PreparedDocument] = OrderedDict()
+
+    def get(self, query: str) -> PreparedDocument:
+        hit = self._docs.get(query)
+        if hit is not None:
+            self._docs.move_to_end(query)
+            return hit
+        prepared = self._prepare(query)
+        self._docs[query] = prepared
+        if len(self._docs) > self.size:
+            self._docs.popitem(last=False)
+        return prepared
+
+    def _prepare(self, query: str) -> PreparedDocument:
+        try:
+            doc = parse(query)
+        except GraphQLError as err:
+            return PreparedDocument(None, (_format(err, ErrorCode.GRAPHQL_PARSE_FAILED),), ())
+        errors = validate(self.schema, doc)
+        if errors:
+            return PreparedDocument(
+                None, tuple(_format(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors), ()
+            )
+        return PreparedDocument(doc, (), condition_variables(doc))
