@@ -1,0 +1,167 @@
+"""`chorus train generation`: train the tiny GPT-2 reply generator and register the version."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from models.generation.data import DEFAULT_DOMAIN, DEFAULT_PARAPHRASES, MODEL_NAME
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def register(train: typer.Typer) -> None:
+    train.command("generation")(train_generation)
+
+
+def train_generation(
+    domain: Annotated[
+        Path, typer.Option(help="domain file whose responses: section is the training data")
+    ] = DEFAULT_DOMAIN,
+    paraphrases: Annotated[
+        Path | None, typer.Option(help="extra response variants (same format)")
+    ] = DEFAULT_PARAPHRASES,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="artefact directory (default <data dir>/models/<name>/<version>)"),
+    ] = None,
+    name: Annotated[str, typer.Option(help="registry name")] = MODEL_NAME,
+    version: Annotated[str | None, typer.Option(help="version (default: UTC timestamp)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed; same seed and steps, same model")] = 0,
+    max_steps: Annotated[int, typer.Option(help="optimiser steps at most")] = 600,
+    time_budget: Annotated[
+        float, typer.Option(help="wall-clock seconds at most (stops early when reached)")
+    ] = 120.0,
+    batch_size: Annotated[int, typer.Option(help="samples per step")] = 32,
+    lr: Annotated[float, typer.Option(help="AdamW learning rate")] = 3e-3,
+    layers: Annotated[int, typer.Option(help="transformer layers")] = 2,
+    width: Annotated[int, typer.Option(help="embedding width (n_embd)")] = 128,
+    heads: Annotated[int, typer.Option(help="attention heads")] = 4,
+    threads: Annotated[
+        int | None, typer.Option(help="torch threads (default CHORUS_TORCH_THREADS, else 1)")
+    ] = None,
+    register_version: Annotated[
+        bool, typer.Option("--register/--no-register", help="record the version in the registry")
+    ] = True,
+    promote: Annotated[
+        bool | None,
+        typer.Option(
+            "--promote/--no-promote",
+            help="make it the production version (default: only if none is in production)",
+        ),
+    ] = None,
+) -> None:
+    """Train a small GPT-2 on the delexicalised response templates, evaluate it, register it."""
+    if threads:
+        os.environ["CHORUS_TORCH_THREADS"] = str(threads)
+    from models.db import data_dir
+    from models.generation.corpus import build_corpus
+    from models.generation.data import load_templates
+    from models.generation.templates import TemplateError
+    from models.generation.training import TrainingConfig, TrainingError, train_generator
+
+    try:
+        templates = load_templates(domain, paraphrases)
+    except (OSError, TemplateError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = out or data_dir() / "models" / name / version
+    config = TrainingConfig(
+        seed=seed,
+        max_steps=max_steps,
+        time_budget_s=time_budget,
+        batch_size=batch_size,
+        learning_rate=lr,
+        n_layer=layers,
+        n_embd=width,
+        n_head=heads,
+        threads=threads,
+    )
+    err.print(
+        f"training [bold]{name}[/bold] {version} on {domain.name} "
+        f"({len(templates)} actions, {len(build_corpus(templates))} samples), seed {seed}, "
+        f"at most {max_steps} steps / {time_budget:.0f} s"
+    )
+    with Progress(
+        TextColumn("[bold]step"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task("train", total=max_steps, loss="-")
+
+        def on_step(step: int, total: int, loss: float) -> None:
+            bar.update(task, completed=step, total=total, loss=f"{loss:.4f}")
+
+        try:
+            result = train_generator(
+                templates, target, name=name, version=version, config=config, progress=on_step
+            )
+        except TrainingError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    _print_metrics(result.metrics, f"{name} {version}")
+    console.print(f"saved {target}")
+    if register_version:
+        stage = _register(name, version, target, result.metrics, result.data_hash, promote)
+        console.print(f"registered {name} {version} as {stage}")
+
+
+def _print_metrics(metrics: dict[str, Any], title: str) -> None:
+    table = Table(title=title, show_header=False)
+    for key, value in metrics.items():
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+
+
+def _register(
+    name: str,
+    version: str,
+    path: Path,
+    metrics: dict[str, Any],
+    data_hash: str,
+    promote: bool | None,
+) -> str:
+    import migrations
+    from models.db import create_engine, database_url
+    from models.registry import ModelRegistry
+
+    url = database_url()
+    migrations.upgrade(url)
+
+    async def run() -> str:
+        engine = create_engine(url)
+        try:
+            registry = ModelRegistry(engine)
+            make_production = (
+                promote if promote is not None else (await registry.production(name) is None)
+            )
+            stage = "production" if make_production else "candidate"
+            await registry.register(
+                name, version, str(path.resolve()), metrics, data_hash, stage=stage
+            )
+            return stage
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())

@@ -1,0 +1,1 @@
+"""The generation subgraph: `Turn.reply`, `Query.generate` and the `replyStream` subscription."""
