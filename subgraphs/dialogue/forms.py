@@ -1,0 +1,191 @@
+"""Slot extraction and form filling.
+
+A form asks for its required slots one by one. Each turn the values the
+message offers (from entity mappings, or the whole text for the slot being
+asked for) are converted to the slot's type and validated; a rejected value
+is cleared and answered with `utter_invalid_<slot>` so the user can try again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from .domain import Domain, Form, FromEntity, FromText, SlotValidation
+from .slot_values import SlotValueError, coerce_value, strip_lead_in
+from .tracker import DialogueState, UnderstandingIn
+
+
+@dataclass(frozen=True)
+class Message:
+    """The user's message as the policy sees it."""
+
+    intent: str
+    understanding: UnderstandingIn
+    text: str
+
+
+def extract_candidates(domain: Domain, state: DialogueState, message: Message) -> dict[str, Any]:
+    """Raw values the message offers, per slot, before conversion."""
+    found: dict[str, Any] = {}
+    for slot_name, slot in domain.slots.items():
+        for mapping in slot.mappings:
+            if mapping.intents is not None and message.intent not in mapping.intents:
+                continue
+            if message.intent in mapping.not_intents:
+                continue
+            if isinstance(mapping, FromEntity):
+                entity = next(
+                    (e for e in message.understanding.entities if e.type == mapping.entity), None
+                )
+                if entity is not None and entity.value not in (None, ""):
+                    found[slot_name] = entity.value
+                    break
+            elif isinstance(mapping, FromText):
+                asked = state.active_form is not None and state.requested_slot == slot_name
+                if asked and strip_lead_in(message.text):
+                    found[slot_name] = strip_lead_in(message.text)
+                    break
+    return found
+
+
+class SlotRejected(ValueError):
+    """A value failed the form's validation."""
+
+
+def validate_value(
+    domain: Domain,
+    slot_name: str,
+    value: Any,
+    check: SlotValidation | None,
+    slots: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Raise SlotRejected when `value` breaks `check` (given the other slots)."""
+    slot = domain.slots[slot_name]
+    if slot.type == "categorical" and value not in (slot.values or []):
+        raise SlotRejected(f"{value!r} is not one of the allowed values")
+    if check is None:
+        return
+    if check.min is not None and value < check.min:
+        raise SlotRejected(f"{value} is below {check.min:g}")
+    if check.max is not None and value > check.max:
+        raise SlotRejected(f"{value} is above {check.max:g}")
+    venue, today = domain.venue, now.date()
+    if slot.type == "date":
+        day = date.fromisoformat(value)
+        if check.not_in_past and day < today:
+            raise SlotRejected(f"{day} is in the past")
+        if check.max_days_ahead is not None and day > today + timedelta(days=check.max_days_ahead):
+            raise SlotRejected(f"{day} is more than {check.max_days_ahead} days ahead")
+        if check.venue_open and venue.hours_on(day.weekday()) is None:
+            raise SlotRejected(f"{venue.name} is closed on {day:%A}s")
+    if slot.type == "time" and check.within_opening_hours:
+        _check_opening_hours(domain, time.fromisoformat(value), slots, now)
+
+
+def _check_opening_hours(domain: Domain, at: time, slots: dict[str, Any], now: datetime) -> None:
+    venue = domain.venue
+    day = _known_date(domain, slots)
+    days = [day.weekday()] if day is not None else range(7)
+    seating = timedelta(minutes=venue.last_seating_minutes)
+    for weekday in days:
+        hours = venue.hours_on(weekday)
+        if hours is None:
+            continue
+        last = (datetime.combine(now.date(), hours.closes) - seating).time()
+        if hours.opens <= at <= last:
+            break
+    else:
+        raise SlotRejected(f"{at:%H:%M} is outside the opening hours")
+    if day == now.date() and at <= now.time():
+        raise SlotRejected(f"{at:%H:%M} today has already passed")
+
+
+def _known_date(domain: Domain, slots: dict[str, Any]) -> date | None:
+    for name, slot in domain.slots.items():
+        if slot.type == "date" and slots.get(name):
+            return date.fromisoformat(slots[name])
+    return None
+
+
+def validations(domain: Domain) -> dict[str, SlotValidation]:
+    """Every slot's validation, from whichever form declares it."""
+    merged: dict[str, SlotValidation] = {}
+    for form in domain.forms.values():
+        for slot_name, check in form.validation.items():
+            merged.setdefault(slot_name, check)
+    return merged
+
+
+def accept_values(
+    domain: Domain,
+    candidates: dict[str, Any],
+    slots: dict[str, Any],
+    names: list[str],
+    checks: dict[str, SlotValidation],
+    now: datetime,
+) -> tuple[dict[str, Any], list[str]]:
+    """Convert and validate candidates for `names`; return (accepted, rejected).
+
+    Values are checked in `names` order against `slots` updated with the
+    values accepted so far, so a time is checked against a new date.
+    """
+    accepted: dict[str, Any] = {}
+    rejected: list[str] = []
+    for name in names:
+        if name not in candidates:
+            continue
+        try:
+            value = coerce_value(domain.slots[name], candidates[name], today=now.date())
+            validate_value(domain, name, value, checks.get(name), {**slots, **accepted}, now)
+        except (SlotValueError, SlotRejected):
+            rejected.append(name)
+        else:
+            accepted[name] = value
+    return accepted, rejected
+
+
+def run_form(
+    domain: Domain,
+    form_name: str,
+    state: DialogueState,
+    candidates: dict[str, Any],
+    now: datetime,
+) -> list[str]:
+    """Run a form for one turn; mutate `state`; return the actions to run next."""
+    form: Form = domain.forms[form_name]
+    if state.active_form != form_name:
+        # A fresh activation starts a fresh booking, not a copy of the last one.
+        for name in form.required_slots:
+            state.slots[name] = None
+        state.active_form = form_name
+    accepted, rejected = accept_values(
+        domain, candidates, state.slots, form.required_slots, form.validation, now
+    )
+    state.slots.update(accepted)
+    # Values accepted earlier may no longer hold (a new date closes the
+    # chosen time, or midnight passed): check every filled slot again.
+    for name in form.required_slots:
+        value = state.slots.get(name)
+        if value is None or name in rejected:
+            continue
+        try:
+            validate_value(domain, name, value, form.validation.get(name), state.slots, now)
+        except SlotRejected:
+            rejected.append(name)
+    for name in rejected:
+        state.slots[name] = None
+    if rejected:
+        first = next(n for n in form.required_slots if n in rejected)
+        state.requested_slot = first
+        invalid = f"utter_invalid_{first}"
+        return [invalid if invalid in domain.responses else f"utter_ask_{first}"]
+    missing = next((n for n in form.required_slots if state.slots.get(n) is None), None)
+    if missing is not None:
+        state.requested_slot = missing
+        return [f"utter_ask_{missing}"]
+    state.active_form = None
+    state.requested_slot = None
+    return list(form.on_complete)

@@ -1,0 +1,58 @@
+"""The dialogue service: domain, policy and store behind one object.
+
+The GraphQL layer talks only to this; tests build it around their own engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models.db import create_engine, database_url
+from subgraphs.dialogue.domain import Domain, load_domain
+from subgraphs.dialogue.policy import Policy
+from subgraphs.dialogue.settings import DialogueSettings
+from subgraphs.dialogue.store import DialogueStore, utc_now
+from subgraphs.dialogue.tables import conversations
+
+
+class DialogueService:
+    def __init__(
+        self,
+        settings: DialogueSettings | None = None,
+        *,
+        engine: AsyncEngine | None = None,
+        domain: Domain | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings or DialogueSettings()
+        self.domain = domain or load_domain(self.settings.domain)
+        self.policy = Policy(self.domain, max_actions=self.settings.max_actions)
+        self._owns_engine = engine is None
+        self.engine = engine or create_engine(self.settings.database_url or database_url())
+        self.store = DialogueStore(
+            self.engine,
+            self.domain,
+            self.policy,
+            wait_timeout=self.settings.wait_timeout_s,
+            poll_interval=self.settings.poll_interval_s,
+            clock=clock,
+        )
+
+    async def start(self) -> None:
+        """Fail readiness with a clear message when the tables are missing."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.select(conversations.c.id).limit(1))
+        except Exception as error:
+            raise RuntimeError(
+                "the dialogue tables are missing or unreachable; run `chorus migrate` "
+                f"({type(error).__name__})"
+            ) from error
+
+    async def stop(self) -> None:
+        if self._owns_engine:
+            await self.engine.dispose()

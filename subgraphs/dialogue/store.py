@@ -1,0 +1,313 @@
+"""Conversations, turns and bookings in SQL, applied once and in order.
+
+`say` appends a turn with the next index under the conversation's lock.
+`resolve_action` is called when the router brings the turn's understanding;
+the policy must run exactly once per turn and turns must be applied in index
+order, although the resolutions of concurrent requests arrive in any order:
+
+1. Under the conversation lock, store the understanding on the turn and
+   apply every consecutive turn whose understanding is there, starting after
+   `applied_index`. Each applied turn stores its actions, the slots after it
+   and its booking effects in that same transaction.
+2. If our turn is still waiting for an earlier one, sleep until signalled
+   (this process) or the poll interval passes (other replicas), then look
+   again. Whoever delivers the missing understanding applies the backlog.
+3. If the wait exceeds `wait_timeout`, the earlier turn's request is taken for
+   dead: it is marked skipped (action `action_listen`, slots unchanged) and
+   the backlog is applied.
+
+Later resolutions of a turn return what was stored; they never run the
+policy again.
+"""
+
+from __future__ import annotations
+
+import time as clock_time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .booking_rows import active_booking, apply_effect
+from .domain import Domain
+from .locking import lock_conversation
+from .policy import Policy
+from .signals import TurnSignals
+from .tables import DONE, PENDING, SKIPPED, UNDERSTOOD, bookings, conversations, turns
+from .tracker import ActionRecord, ActiveBooking, DialogueState, UnderstandingIn
+from .views import BookingView, ConversationView, TurnView, aware, turn_view
+
+LISTEN = "action_listen"
+
+
+class ConversationNotFound(LookupError):
+    pass
+
+
+class TurnNotFound(LookupError):
+    pass
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class DialogueStore:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        domain: Domain,
+        policy: Policy,
+        *,
+        wait_timeout: float = 10.0,
+        poll_interval: float = 0.05,
+        clock: Callable[[], datetime] = utc_now,
+        new_booking_id: Callable[[], str] = lambda: uuid.uuid4().hex[:10].upper(),
+    ) -> None:
+        self.engine = engine
+        self.domain = domain
+        self.policy = policy
+        self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.new_booking_id = new_booking_id
+        self.signals = TurnSignals()
+
+    # -- writes -----------------------------------------------------------
+
+    async def say(self, conversation_id: str | None, text: str) -> TurnView:
+        """Append a turn (to a new conversation when the id is None)."""
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            if conversation_id is None:
+                conversation_id = _new_id()
+                await conn.execute(
+                    sa.insert(conversations).values(
+                        id=conversation_id,
+                        domain=self.domain.name,
+                        created_at=now,
+                        updated_at=now,
+                        turn_count=1,
+                        applied_index=-1,
+                        lock_seq=0,
+                        slots={},
+                    )
+                )
+                index = 0
+            else:
+                bump = (
+                    sa.update(conversations)
+                    .where(conversations.c.id == conversation_id)
+                    .values(turn_count=conversations.c.turn_count + 1, updated_at=now)
+                    .returning(conversations.c.turn_count)
+                )
+                row = (await conn.execute(bump)).first()
+                if row is None:
+                    raise ConversationNotFound(conversation_id)
+                index = row.turn_count - 1
+            turn_id = _new_id()
+            await conn.execute(
+                sa.insert(turns).values(
+                    id=turn_id,
+                    conversation_id=conversation_id,
+                    index=index,
+                    text=text,
+                    status=PENDING,
+                    created_at=now,
+                )
+            )
+        return TurnView(turn_id, conversation_id, index, text, PENDING, now, None, None, None, [])
+
+    async def resolve_action(self, turn_id: str, understanding: UnderstandingIn) -> TurnView:
+        """Run the policy for a turn once, in order; return the settled turn."""
+        turn = await self.turn(turn_id)
+        if turn.settled:
+            return turn
+        deadline = clock_time.monotonic() + self.wait_timeout
+        await self._apply(turn, understanding, give_up=False)
+        while True:
+            turn = await self.turn(turn_id)
+            if turn.settled:
+                return turn
+            remaining = deadline - clock_time.monotonic()
+            if remaining <= 0:
+                await self._apply(turn, understanding, give_up=True)
+                turn = await self.turn(turn_id)
+                if not turn.settled:  # cannot happen while turns are applied in order
+                    raise RuntimeError(f"turn {turn_id} could not be applied")
+                return turn
+            await self.signals.wait(turn.conversation_id, min(self.poll_interval, remaining))
+
+    async def _apply(
+        self, turn: TurnView, understanding: UnderstandingIn, *, give_up: bool
+    ) -> None:
+        async with self.engine.begin() as conn:
+            conversation = await lock_conversation(conn, turn.conversation_id)
+            if conversation is None:
+                raise ConversationNotFound(turn.conversation_id)
+            await conn.execute(
+                sa.update(turns)
+                .where(turns.c.id == turn.id, turns.c.status == PENDING)
+                .values(understanding=understanding.model_dump(mode="json"), status=UNDERSTOOD)
+            )
+            applied = await self._drain(
+                conn, conversation, skip_before=turn.index if give_up else -1
+            )
+        if applied:
+            self.signals.notify(turn.conversation_id)
+
+    async def _drain(self, conn: AsyncConnection, conversation: Row, *, skip_before: int) -> bool:
+        """Apply consecutive ready turns after `applied_index`; True if any."""
+        rows = (
+            await conn.execute(
+                sa.select(turns)
+                .where(
+                    turns.c.conversation_id == conversation.id,
+                    turns.c.index > conversation.applied_index,
+                )
+                .order_by(turns.c.index)
+            )
+        ).all()
+        state = DialogueState(
+            dict(conversation.slots or {}),
+            conversation.active_form,
+            conversation.requested_slot,
+            conversation.last_action,
+        )
+        applied_index = conversation.applied_index
+        booking: ActiveBooking | None = None
+        booking_loaded = False
+        now = self.clock()
+        for row in rows:
+            index = row._mapping["index"]  # Row.index is tuple.index
+            if index != applied_index + 1:
+                break
+            if row.status == UNDERSTOOD:
+                if not booking_loaded:
+                    booking, booking_loaded = (
+                        await active_booking(conn, conversation.id),
+                        True,
+                    )
+                outcome = self.policy.run(
+                    state,
+                    UnderstandingIn.model_validate(row.understanding),
+                    row.text,
+                    now=now.astimezone(self.domain.venue.tz),
+                    booking=booking,
+                    new_id=self.new_booking_id,
+                )
+                for effect in outcome.effects:
+                    booking = await apply_effect(conn, conversation.id, row.id, effect, now)
+                state = outcome.state
+                await self._settle(conn, row.id, DONE, outcome.actions, state, now)
+            elif row.status == PENDING and index < skip_before:
+                listen = ActionRecord(
+                    LISTEN, dict(state.slots), state.active_form, state.requested_slot
+                )
+                await self._settle(conn, row.id, SKIPPED, [listen], state, now)
+            else:
+                break
+            applied_index = index
+        if applied_index == conversation.applied_index:
+            return False
+        await conn.execute(
+            sa.update(conversations)
+            .where(conversations.c.id == conversation.id)
+            .values(
+                applied_index=applied_index,
+                slots=state.slots,
+                active_form=state.active_form,
+                requested_slot=state.requested_slot,
+                last_action=state.last_action,
+                updated_at=now,
+            )
+        )
+        return True
+
+    async def _settle(
+        self,
+        conn: AsyncConnection,
+        turn_id: str,
+        status: str,
+        actions: list[ActionRecord],
+        state: DialogueState,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            sa.update(turns)
+            .where(turns.c.id == turn_id)
+            .values(
+                status=status,
+                action=actions[-1].to_json(),
+                actions=[a.to_json() for a in actions],
+                slots_after=dict(state.slots),
+                applied_at=now,
+            )
+        )
+
+    # -- reads --------------------------------------------------------------
+
+    async def turn(self, turn_id: str) -> TurnView:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(turns).where(turns.c.id == turn_id))).first()
+        if row is None:
+            raise TurnNotFound(turn_id)
+        return turn_view(row)
+
+    async def turns_of(self, conversation_id: str) -> list[TurnView]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(turns)
+                    .where(turns.c.conversation_id == conversation_id)
+                    .order_by(turns.c.index)
+                )
+            ).all()
+        return [turn_view(row) for row in rows]
+
+    async def conversation(self, conversation_id: str) -> ConversationView:
+        async with self.engine.connect() as conn:
+            query = sa.select(conversations).where(conversations.c.id == conversation_id)
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise ConversationNotFound(conversation_id)
+        state = DialogueState(
+            dict(row.slots or {}), row.active_form, row.requested_slot, row.last_action
+        )
+        return ConversationView(
+            row.id, aware(row.created_at), row.turn_count, row.applied_index, state
+        )
+
+    async def bookings(
+        self, conversation_id: str | None = None, status: str | None = None, limit: int = 100
+    ) -> list[BookingView]:
+        query = sa.select(bookings).order_by(bookings.c.created_at, bookings.c.id).limit(limit)
+        if conversation_id is not None:
+            query = query.where(bookings.c.conversation_id == conversation_id)
+        if status is not None:
+            query = query.where(bookings.c.status == status)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            BookingView(
+                r.id,
+                r.conversation_id,
+                r.turn_id,
+                r.name,
+                r.party_size,
+                r.date,
+                r.time,
+                r.cuisine,
+                r.status,
+                aware(r.created_at),
+                aware(r.updated_at),
+            )
+            for r in rows
+        ]
