@@ -36,9 +36,15 @@ def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
 
     Statements are traced (one span per statement, under the request's span).
     """
-    engine = _create(url or database_url(), **kwargs)
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
-    return engine
+    _instrument_once()
+    return _create(url or database_url(), **kwargs)
+
+
+def _instrument_once() -> None:
+    """Trace every engine created from now on (the instrumentor wraps create_engine)."""
+    instrumentor = SQLAlchemyInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
 
 
 def _create(url: str, **kwargs: Any) -> AsyncEngine:
