@@ -1,5 +1,8 @@
 """Model registry: which versions of which model exist, and which one is in production.
 
+Artefact paths under the data dir (CHORUS_DATA_DIR) are stored relative to it, so
+a data dir copied elsewhere (a cache, a volume) still finds its models.
+
 Every trained artefact is registered with its metrics and the hash of the data it
 was trained on, so any AI result can be traced to the exact model that made it.
 """
@@ -8,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models.db import data_dir
 
 STAGES = ("candidate", "production", "archived")
 
@@ -46,12 +52,25 @@ class ModelVersion:
     created_at: dt.datetime | None = None
 
 
+def _stored_path(path: str) -> str:
+    """Artefacts inside the data dir are stored relative to it, so a data dir can move."""
+    absolute = Path(path).resolve()
+    root = data_dir().resolve()
+    if absolute.is_relative_to(root):
+        return str(absolute.relative_to(root))
+    return str(absolute)
+
+
+def _loaded_path(path: str) -> str:
+    return path if Path(path).is_absolute() else str(data_dir().resolve() / path)
+
+
 def _row(row: Any) -> ModelVersion:
     return ModelVersion(
         name=row.name,
         version=row.version,
         stage=row.stage,
-        path=row.path,
+        path=_loaded_path(row.path),
         metrics=dict(row.metrics or {}),
         data_hash=row.data_hash,
         created_at=row.created_at,
@@ -91,13 +110,15 @@ class ModelRegistry:
                     name=name,
                     version=version,
                     stage=stage,
-                    path=str(path),
+                    path=_stored_path(str(path)),
                     metrics=metrics,
                     data_hash=data_hash,
                     created_at=now,
                 )
             )
-        return ModelVersion(name, version, stage, str(path), metrics, data_hash, now)
+        return ModelVersion(
+            name, version, stage, _loaded_path(_stored_path(str(path))), metrics, data_hash, now
+        )
 
     async def get(self, name: str, version: str) -> ModelVersion | None:
         async with self.engine.connect() as conn:

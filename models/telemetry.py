@@ -8,7 +8,7 @@ the caller's context, so it hangs under the GraphQL request that asked for it.
 from __future__ import annotations
 
 from opentelemetry import trace
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 INFERENCE_SECONDS = Histogram(
     "chorus_model_inference_seconds",
@@ -65,3 +65,46 @@ def record_call_span(
         span.record_exception(error)
         span.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
     span.end(end_time=finished_ns)
+
+
+PREDICTIONS = Counter(
+    "chorus_model_predictions",
+    "Predictions made (the fallback rate's denominator)",
+    ["model", "version"],
+)
+FALLBACKS = Counter(
+    "chorus_model_fallbacks",
+    "Predictions below the confidence threshold that fell back",
+    ["model", "version"],
+)
+CONFIDENCE = Histogram(
+    "chorus_model_confidence",
+    "Confidence of the predicted label, per predicted label",
+    ["model", "version", "label"],
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+)
+GENERATED_TOKENS = Counter(
+    "chorus_model_generated_tokens", "Tokens produced by a generative model", ["model", "version"]
+)
+TOKENS_PER_SECOND = Histogram(
+    "chorus_model_tokens_per_second",
+    "Generation speed of one reply",
+    ["model", "version"],
+    buckets=(5, 10, 25, 50, 100, 200, 400, 800, 1600),
+)
+
+
+def record_prediction(
+    model: str, version: str, *, label: str, confidence: float, fallback: bool
+) -> None:
+    """One classification result: counts, fallback rate and the confidence histogram."""
+    PREDICTIONS.labels(model, version).inc()
+    if fallback:
+        FALLBACKS.labels(model, version).inc()
+    CONFIDENCE.labels(model, version, label).observe(confidence)
+
+
+def record_generation(model: str, version: str, *, tokens: int, seconds: float) -> None:
+    GENERATED_TOKENS.labels(model, version).inc(tokens)
+    if seconds > 0 and tokens > 0:
+        TOKENS_PER_SECOND.labels(model, version).observe(tokens / seconds)

@@ -38,3 +38,23 @@ async def test_register_promote_and_list(db_url: str) -> None:
             await registry.register("nlu", "v3", "/x", {}, "h", stage="shiny")
     finally:
         await engine.dispose()
+
+
+async def test_artefacts_inside_the_data_dir_move_with_it(
+    sqlite_url: str, tmp_path, monkeypatch
+) -> None:
+    await asyncio.to_thread(migrations.upgrade, sqlite_url, "0001")
+    first = tmp_path / "first"
+    monkeypatch.setenv("CHORUS_DATA_DIR", str(first))
+    engine = create_engine(sqlite_url)
+    try:
+        registry = ModelRegistry(engine)
+        inside = await registry.register("nlu", "v1", str(first / "models/nlu/v1"), {}, "h")
+        outside = await registry.register("gen", "v1", "/opt/models/gen", {}, "h")
+        assert inside.path == str((first / "models/nlu/v1").resolve())
+        moved = tmp_path / "moved"
+        monkeypatch.setenv("CHORUS_DATA_DIR", str(moved))
+        assert (await registry.get("nlu", "v1")).path == str((moved / "models/nlu/v1").resolve())
+        assert (await registry.get("gen", "v1")).path == outside.path == "/opt/models/gen"
+    finally:
+        await engine.dispose()
