@@ -1,0 +1,120 @@
+"""Router telemetry: a span per request, per planning step and per subgraph fetch;
+Prometheus series for requests, fetches and the plan cache.
+
+Spans never carry variables or query text: the document is identified by its
+SHA-256, so traces can be shared without leaking what users sent. The W3C trace
+context reaches subgraphs through the instrumented httpx client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import trace
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = [
+    "document_hash",
+    "fetch_span",
+    "instrument",
+    "metrics_endpoint",
+    "plan_span",
+    "request_span",
+]
+
+REQUESTS = Counter(
+    "chorus_router_requests",
+    "GraphQL operations served by the router, by outcome (ok, error)",
+    ["operation_type", "outcome"],
+)
+REQUEST_SECONDS = Histogram(
+    "chorus_router_request_seconds",
+    "Router latency of whole GraphQL requests",
+    ["operation_type", "outcome"],
+)
+FETCH_SECONDS = Histogram(
+    "chorus_router_fetch_seconds",
+    "Latency of one subgraph fetch as the router sees it",
+    ["subgraph"],
+)
+FETCH_ERRORS = Counter(
+    "chorus_router_fetch_errors",
+    "Subgraph fetches that failed (transport error or GraphQL errors)",
+    ["subgraph"],
+)
+PLAN_CACHE = Counter("chorus_router_plan_cache", "Query plan cache lookups", ["result"])
+
+tracer = trace.get_tracer("chorus.router")
+
+
+def document_hash(document: str) -> str:
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+@contextmanager
+def request_span(operation_name: str | None, document: str | None) -> Iterator[Any]:
+    attributes: dict[str, Any] = {}
+    if operation_name:
+        attributes["graphql.operation.name"] = operation_name
+    if document:
+        attributes["graphql.document.sha256"] = document_hash(document)
+    with tracer.start_as_current_span("graphql request", attributes=attributes) as span:
+        yield span
+
+
+@contextmanager
+def plan_span(cache_hit: bool) -> Iterator[Any]:
+    PLAN_CACHE.labels("hit" if cache_hit else "miss").inc()
+    with tracer.start_as_current_span("plan", attributes={"chorus.plan.cache_hit": cache_hit}) as s:
+        yield s
+
+
+@contextmanager
+def fetch_span(subgraph: str, entities: int | None = None) -> Iterator[Any]:
+    attributes: dict[str, Any] = {"chorus.subgraph": subgraph}
+    if entities is not None:
+        attributes["chorus.entities.count"] = entities
+    with (
+        FETCH_SECONDS.labels(subgraph).time(),
+        tracer.start_as_current_span(f"fetch {subgraph}", attributes=attributes) as span,
+    ):
+        yield span
+
+
+def record_request(operation_type: str, outcome: str, seconds: float) -> None:
+    REQUESTS.labels(operation_type, outcome).inc()
+    REQUEST_SECONDS.labels(operation_type, outcome).observe(seconds)
+
+
+def record_fetch_error(subgraph: str) -> None:
+    FETCH_ERRORS.labels(subgraph).inc()
+
+
+async def metrics_endpoint(_request: Request) -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def instrument(app: Any) -> Any:
+    """Trace the ASGI app (continuing an incoming traceparent) and every httpx call.
+
+    With no exporter configured (CHORUS_TRACES_EXPORTER unset or `none`) the router
+    stays uninstrumented: tracing costs CPU on every request and nobody would read it.
+    """
+    if os.environ.get("CHORUS_TRACES_EXPORTER", "none") == "none":
+        return app
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    from observability import configure_tracing
+
+    configure_tracing("router")
+    instrumentor = HTTPXClientInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+    return OpenTelemetryMiddleware(app, excluded_urls="health,metrics")
