@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -82,19 +82,42 @@ def router(
     port: Annotated[int, typer.Option(help="port to listen on")] = 4000,
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     dev: Annotated[bool, typer.Option("--dev", help="expose query plans on request")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="reload the supergraph when the file changes (a bad one is logged and skipped)",
+        ),
+    ] = False,
+    watch_interval: Annotated[
+        float, typer.Option(min=0.05, help="seconds between checks of the file with --watch")
+    ] = 1.0,
 ) -> None:
     """Serve a supergraph: GraphQL at /graphql, health at /health."""
     import uvicorn
+
     from router.app import create_router_app
     from router.settings import RouterSettings
 
     if not supergraph.exists():
         err.print(f"[red]no such supergraph file: {supergraph}[/red]")
         raise typer.Exit(2)
-    application = create_router_app(supergraph.read_text(), settings=RouterSettings(dev=dev))
-    uvicorn.run(
-        application, host=host, port=port, loop="uvloop", http="httptools", log_level="warning"
-    )
+    sdl = supergraph.read_text()
+    application = create_router_app(sdl, settings=RouterSettings(dev=dev))
+    served: Any = application
+    if watch:
+        import logging
+
+        from chorus.reload import SupergraphFileWatcher, WatchLifespan
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        reload_log = logging.getLogger("chorus.reload")
+        reload_log.addHandler(handler)
+        reload_log.setLevel(logging.INFO)
+        watcher = SupergraphFileWatcher(supergraph, application.state.router.reload, sdl)
+        served = WatchLifespan(application, lambda: watcher.run(watch_interval))
+    uvicorn.run(served, host=host, port=port, loop="uvloop", http="httptools", log_level="warning")
 
 
 @app.command()
@@ -215,6 +238,7 @@ def _register_optional() -> None:
         ("chorus.commands.nlu", (train_app, test_app)),
         ("chorus.commands.generation", (train_app,)),
         ("chorus.commands.compose", (app,)),
+        ("chorus.commands.new", (new_app,)),
     ):
         try:
             module = importlib.import_module(module_name)

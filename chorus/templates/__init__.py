@@ -1,0 +1,1 @@
+"""File templates for `chorus new` (string.Template, `${placeholder}` syntax)."""
