@@ -7,6 +7,7 @@ the shipped data with our own training commands and promotes them to production.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 from pathlib import Path
 
@@ -55,7 +56,6 @@ def ensure_default_models(config: ChorusConfig, console: Console) -> None:
     """Train (once) and promote every default model that has no production version."""
     url = config.resolved_database_url()
     env = {**config.process_env()}
-    import os
 
     for name, command in DEFAULT_MODELS.items():
         has_production, latest = asyncio.run(_production_or_latest(url, name))
@@ -64,7 +64,9 @@ def ensure_default_models(config: ChorusConfig, console: Console) -> None:
         if latest is None:
             console.print(f"[bold]training the default {name} model (first run only)…[/bold]")
             subprocess.run(python_argv(*command), check=True, env={**os.environ, **env})
-            _, latest = asyncio.run(_production_or_latest(url, name))
+            has_production, latest = asyncio.run(_production_or_latest(url, name))
+            if has_production:  # the training command promoted it itself
+                continue
         if latest is None:
             raise RuntimeError(f"`chorus {' '.join(command)}` registered no {name} model")
         asyncio.run(_promote(url, name, latest))
