@@ -152,6 +152,7 @@ def subgraph(
         loop="uvloop",
         http="httptools",
         log_config=None,
+        access_log=False,  # the kit logs one structured line per request
         timeout_graceful_shutdown=10,
     )
 

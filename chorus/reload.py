@@ -29,6 +29,8 @@ import httpx
 from router.compose import CompositionError, CompositionResult, SubgraphSource, compose
 
 SDL_QUERY = "query SubgraphIntrospectQuery { _service { sdl } }"
+# Marks the dev-mode schema poll, which subgraph access logs leave out (it runs every 2 s).
+POLL_HEADERS = {"x-chorus-schema-poll": "1"}
 SOURCE_SUFFIXES = (".py", ".graphql", ".graphqls", ".gql", ".yaml", ".yml", ".json")
 
 log = logging.getLogger("chorus.reload")
@@ -39,7 +41,7 @@ Log = Callable[[str], None]
 # ----------------------------------------------------------------------- dev side
 async def fetch_sdl(client: httpx.AsyncClient, url: str) -> str:
     """One subgraph's SDL through `_service { sdl }`; raises httpx.HTTPError or ValueError."""
-    response = await client.post(url, json={"query": SDL_QUERY})
+    response = await client.post(url, json={"query": SDL_QUERY}, headers=POLL_HEADERS)
     response.raise_for_status()
     sdl = ((response.json().get("data") or {}).get("_service") or {}).get("sdl")
     if not isinstance(sdl, str):

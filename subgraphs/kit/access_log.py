@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("chorus.access")
 
 QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+# `chorus dev` polls every subgraph's SDL every few seconds with this header set.
 
 
 class AccessLogMiddleware:
@@ -17,7 +18,11 @@ class AccessLogMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in QUIET_PATHS:
+        if (
+            scope["type"] != "http"
+            or scope.get("path") in QUIET_PATHS
+            or (b"x-chorus-schema-poll", b"1") in scope.get("headers", ())
+        ):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
