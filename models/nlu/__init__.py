@@ -1,0 +1,1 @@
+"""Natural-language understanding: joint intent + entity model on MiniLM, rules, metrics."""

@@ -1,0 +1,130 @@
+"""The served model: loading (registry or path), warm-up, batching and hot swaps.
+
+Every model call goes through one ``DynamicBatcher``; the batch function reads
+``self.model`` at call time, so a reload swaps the model between two batches
+and no request is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from graphql import GraphQLError
+
+from models.batching import DynamicBatcher, Overloaded
+from models.db import create_engine, database_url
+from models.nlu.model import NLUModel
+from models.nlu.understanding import ModelRef, Understanding
+from models.registry import ModelRegistry
+from subgraphs.kit import overloaded, user_error
+from subgraphs.nlu.settings import NLUSettings
+
+log = logging.getLogger("chorus.nlu")
+
+
+class ModelUnavailable(RuntimeError):
+    """No model could be found or loaded; the subgraph stays unready."""
+
+
+class NLUService:
+    def __init__(self, settings: NLUSettings | None = None) -> None:
+        self.settings = settings or NLUSettings()
+        self.model: NLUModel | None = None
+        self._swap_lock = asyncio.Lock()
+        self.batcher: DynamicBatcher[str, Understanding] = DynamicBatcher(
+            self._predict,
+            name=self.settings.model_name,
+            max_batch_size=self.settings.max_batch_size,
+            max_wait_ms=self.settings.max_wait_ms,
+            max_queue=self.settings.max_queue,
+            sort_key=len,
+        )
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Load and warm up the model, then start the batcher (the readiness hook)."""
+        path = await self._resolve_path(None)
+        await self._install(path)
+        await self.batcher.start()
+
+    async def stop(self) -> None:
+        await self.batcher.stop()
+
+    async def reload(self, version: str | None = None) -> ModelRef:
+        """Serve another registered version (production when ``version`` is None)."""
+        async with self._swap_lock:
+            await self._install(await self._resolve_path(version))
+        assert self.model is not None
+        return self.model.ref
+
+    async def _install(self, path: Path) -> None:
+        model = await asyncio.to_thread(self._load, path)
+        self.model = model
+        self.batcher.version = model.config.version
+        log.info("serving NLU model %s %s from %s", model.ref.name, model.ref.version, path)
+
+    def _load(self, path: Path) -> NLUModel:
+        try:
+            model = NLUModel.load(path)
+        except (FileNotFoundError, ValueError, OSError) as exc:
+            raise ModelUnavailable(f"cannot load NLU model from {path}: {exc}") from exc
+        if self.settings.fallback_threshold is not None:
+            model.config.fallback_threshold = self.settings.fallback_threshold
+        if self.settings.ambiguity_threshold is not None:
+            model.config.ambiguity_threshold = self.settings.ambiguity_threshold
+        model.warm_up()
+        return model
+
+    async def _resolve_path(self, version: str | None) -> Path:
+        if self.settings.model_path is not None and version is None:
+            return self.settings.model_path
+        name, url = self.settings.model_name, database_url()
+        engine = create_engine(url)
+        try:
+            registry = ModelRegistry(engine)
+            found = await (registry.get(name, version) if version else registry.production(name))
+        except Exception as exc:
+            raise ModelUnavailable(
+                f"cannot read the model registry at {url}: {exc} (run `chorus migrate`?)"
+            ) from exc
+        finally:
+            await engine.dispose()
+        if found is None:
+            which = f"version {version}" if version else "production version"
+            raise ModelUnavailable(
+                f"no {which} of model {name!r} in the registry at {url}; train one with "
+                "`chorus train nlu` (or set CHORUS_NLU_MODEL_PATH to a model directory)"
+            )
+        return Path(found.path)
+
+    # ---- requests --------------------------------------------------------------------------
+    def _predict(self, texts: list[str]) -> list[Understanding]:
+        model = self.model
+        if model is None:
+            raise ModelUnavailable("the NLU model is not loaded")
+        return model.predict(texts)
+
+    def validate(self, text: str) -> str:
+        if not text.strip():
+            raise user_error("text must not be empty")
+        limit = self.settings.max_text_length
+        if len(text) > limit:
+            raise user_error(
+                f"text is {len(text)} characters long; the limit is {limit}",
+                max_length=limit,
+            )
+        return text
+
+    async def understand(self, text: str) -> Understanding:
+        self.validate(text)
+        if self.model is None:
+            raise GraphQLError(
+                "the NLU model is still loading or failed to load (see /ready)",
+                extensions={"code": "MODEL_NOT_READY"},
+            )
+        try:
+            return await self.batcher.submit(text)
+        except Overloaded as exc:
+            raise overloaded(str(exc)) from exc
