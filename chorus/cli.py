@@ -92,19 +92,40 @@ def router(
     watch_interval: Annotated[
         float, typer.Option(min=0.05, help="seconds between checks of the file with --watch")
     ] = 1.0,
+    static: Annotated[
+        list[str] | None,
+        typer.Option(help="serve a folder of static files, PREFIX=DIR (e.g. /chat=web/chat)"),
+    ] = None,
+    graphiql_query: Annotated[
+        Path | None, typer.Option(help="file with the operation GraphiQL opens with")
+    ] = None,
 ) -> None:
-    """Serve a supergraph: GraphQL at /graphql, health at /health."""
+    """Serve a supergraph: GraphQL at /graphql, health at /health, metrics at /metrics."""
     import uvicorn
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
 
     from router.app import create_router_app
     from router.settings import RouterSettings
+    from router.telemetry import instrument
 
     if not supergraph.exists():
         err.print(f"[red]no such supergraph file: {supergraph}[/red]")
         raise typer.Exit(2)
     sdl = supergraph.read_text()
-    application = create_router_app(sdl, settings=RouterSettings(dev=dev))
-    served: Any = application
+    default_query = graphiql_query.read_text() if graphiql_query else None
+    application = create_router_app(
+        sdl, settings=RouterSettings(dev=dev, graphiql_default_query=default_query)
+    )
+    for spec in static or []:
+        prefix, sep, directory = spec.partition("=")
+        if not sep or not prefix.startswith("/") or not Path(directory).is_dir():
+            err.print(f"[red]--static expects /PREFIX=EXISTING_DIR, got {spec!r}[/red]")
+            raise typer.Exit(2)
+        application.router.routes.insert(
+            0, Mount(prefix, app=StaticFiles(directory=directory, html=True))
+        )
+    served: Any = instrument(application)
     if watch:
         import logging
 
@@ -117,7 +138,15 @@ def router(
         reload_log.setLevel(logging.INFO)
         watcher = SupergraphFileWatcher(supergraph, application.state.router.reload, sdl)
         served = WatchLifespan(application, lambda: watcher.run(watch_interval))
-    uvicorn.run(served, host=host, port=port, loop="uvloop", http="httptools", log_level="warning")
+    uvicorn.run(
+        served,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )
 
 
 @app.command()

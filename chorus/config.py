@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG = Path("chorus.yaml")
+WEB = Path(__file__).resolve().parent / "web"
 
 
 class ConfigError(Exception):
@@ -49,6 +50,13 @@ class RouterConfig(BaseModel):
     port: int = Field(default=4000, ge=1, le=65535)
     supergraph: Path | None = Field(
         default=None, description="a supergraph SDL file; composed from the subgraphs when unset"
+    )
+    static: dict[str, Path] = Field(
+        default_factory=lambda: {"/chat": WEB / "chat"},
+        description="URL prefix -> folder of static files the router serves (the chat page)",
+    )
+    graphiql_query: Path | None = Field(
+        default=WEB / "pipeline.graphql", description="the operation GraphiQL opens with"
     )
 
 

@@ -217,6 +217,10 @@ async def run_stack(
             )
         argv = ["router", "--supergraph", str(Path(supergraph).resolve())]
         argv += ["--port", str(config.router.port), "--host", config.router.host, "--dev"]
+        for prefix, directory in config.router.static.items():
+            argv += ["--static", f"{prefix}={Path(directory).resolve()}"]
+        if config.router.graphiql_query is not None:
+            argv += ["--graphiql-query", str(Path(config.router.graphiql_query).resolve())]
         if hot_reload:
             argv.append("--watch")
         stack.router = await supervisor.start("router", python_argv(*argv), env=stack.env)
@@ -231,6 +235,8 @@ async def run_stack(
                 )
             background.append(asyncio.create_task(watch_sources(stack, watchers, stop)))
         console.print(f"\n[bold green]Chorus is up.[/bold green] GraphiQL: {base}/graphql")
+        for prefix in config.router.static:
+            console.print(f"  {prefix.strip('/'):<11} {base}{prefix}/")
         for name, sub in config.subgraphs.items():
             console.print(f"  {name:<11} {sub.url}")
         if hot_reload:
