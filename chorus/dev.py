@@ -117,10 +117,11 @@ class _Stack:
             live.append(self.router)
         return [c for c in live if c.process and c.process.returncode is not None]
 
-    async def restart(self, name: str, changed: list[Path]) -> None:
+    async def restart(self, name: str, changed: list[Path], reason: str | None = None) -> None:
         sub = self.config.subgraphs[name]
         shown = ", ".join(p.name for p in changed[:3]) + ("…" if len(changed) > 3 else "")
-        self.console.print(f"[yellow]{name}: {shown} changed; restarting[/yellow]")
+        why = reason or f"{shown} changed"
+        self.console.print(f"[yellow]{name}: {why}; restarting[/yellow]")
         self.restarting.add(name)
         try:
             await _stop_child(self.subgraphs[name])
@@ -136,6 +137,11 @@ class _Stack:
             )
         finally:
             self.restarting.discard(name)
+
+
+async def _restart_after(stack: _Stack, name: str, reason: str, delay: float = 1.0) -> None:
+    await asyncio.sleep(delay)
+    await stack.restart(name, [], reason=reason)
 
 
 async def _stop_child(child: Child, grace: float = 10.0) -> None:
@@ -244,10 +250,20 @@ async def run_stack(
         console.print("Press Ctrl-C to stop.\n")
         while not stop.is_set():
             dead = stack.dead()
-            if dead:
-                console.print(f"[red]{dead[0].name} stopped unexpectedly; shutting down[/red]")
+            if stack.router is not None and stack.router in dead:
+                console.print("[red]the router stopped unexpectedly; shutting down[/red]")
                 code = 1
                 break
+            for child in dead:
+                # A crashed subgraph is restarted; meanwhile the router answers with
+                # partial data and errors for the fields it owns.
+                code_ = child.process.returncode if child.process else None
+                stack.restarting.add(child.name)
+                background.append(
+                    asyncio.create_task(
+                        _restart_after(stack, child.name, f"exited with code {code_}")
+                    )
+                )
             try:
                 await asyncio.wait_for(stop.wait(), 0.5)
             except TimeoutError:

@@ -95,7 +95,9 @@ class Turn:
     action: Action | None = strawberry.federation.field(external=True, graphql_type=Action)
 
     @strawberry.federation.field(requires=[REPLY_REQUIRES])
-    async def reply(self, info: Info) -> Reply:
+    async def reply(self, info: Info) -> Reply | None:
+        """Nullable on purpose: when no reply can be produced (this subgraph down or
+        overloaded) the router returns the rest of the turn with an error on `reply`."""
         request = None
         if self.action is not None:
             request = ReplyRequest(

@@ -128,3 +128,26 @@ def start_stack(root: Path, extra_env: dict[str, str] | None = None) -> Stack:
         pytest.fail(f"chorus dev was not up in time:\n{log.read_text()[-4000:]}")
     _save_models(data_dir)
     return stack
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            with open(f"/proc/{parent}/task/{parent}/children") as f:
+                children = [int(c) for c in f.read().split()]
+        except FileNotFoundError:
+            continue
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

@@ -8,7 +8,7 @@ import asyncio
 import sqlite3
 
 import httpx
-from pipeline_stack import Stack
+from pipeline_stack import Stack, alive, descendants
 
 SAY = """
 mutation Say($conversationId: ID, $text: String!) {
@@ -149,39 +149,16 @@ def test_a_hundred_concurrent_messages_to_one_conversation_are_all_kept_in_order
     )
 
 
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        try:
-            with open(f"/proc/{parent}/task/{parent}/children") as f:
-                children = [int(c) for c in f.read().split()]
-        except FileNotFoundError:
-            continue
-        found.update(children)
-        frontier.extend(children)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_zz_sigterm_stops_the_whole_stack_and_frees_the_ports(stack: Stack) -> None:
     """Runs last in this module: it stops the shared stack."""
     import socket
 
     from pipeline_stack import PORTS
 
-    children = _descendants(stack.process.pid)
+    children = descendants(stack.process.pid)
     assert len(children) >= 4, "expected the router and three subgraph processes"
     assert stack.stop() == 0
-    leftovers = [pid for pid in children if _alive(pid)]
+    leftovers = [pid for pid in children if alive(pid)]
     assert leftovers == [], f"processes left behind: {leftovers}"
     for port in PORTS.values():
         with socket.socket() as sock:
