@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from models import telemetry
 from models.batching import DynamicBatcher, Overloaded
 from models.generation.corpus import prompt_slots
 from models.generation.generator import CausalGenerator, GenerationRequest, GenerationResult
@@ -36,6 +37,7 @@ from models.generation.reply import (
 from models.generation.retrieval import FaqSelector
 from models.generation.slots import filled, lexicalise, lexicalise_prefix
 from models.generation.templates import ResponseTemplates
+from models.monitoring import MONITOR
 
 if TYPE_CHECKING:
     import torch
@@ -256,6 +258,13 @@ class Responder:
             self.stats.generator_errors += 1
             log.exception("generator failed; answering %s from the template", request.action)
             verdict = Verdict(False, problems=("generator error",))
+        if result is not None:
+            telemetry.record_generation(
+                generator.name, generator.version, tokens=result.new_tokens, seconds=result.seconds
+            )
+            MONITOR.record(
+                generator.name, generator.version, latency_s=result.seconds, fallback=not verdict.ok
+            )
         rejection: str | None = None
         if verdict.ok and result is not None:
             final = lexicalise(result.text, values) if generator.delexicalised else result.text

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from models.batching import Overloaded
 from models.generation import reply as values
 from models.generation.responder import ReplyRequest
+from models.monitoring import MONITOR
 from models.registry import RegistryError
 from subgraphs.generation.runtime import GenerationRuntime, NotReady
 from subgraphs.generation.service import ReplyUnavailable, turn_seed
@@ -67,6 +68,18 @@ class ReplyChunk:
     done: bool
     reset: bool
     reply: Reply | None
+
+
+@strawberry.type
+class GenerationModelStats:
+    name: str
+    version: str
+    requests: int
+    latency_p50_ms: float
+    latency_p95_ms: float
+    latency_p99_ms: float
+    fallback_rate: float | None
+    window_s: float
 
 
 @strawberry.type
@@ -136,6 +149,25 @@ class Query:
     async def stored_reply(self, info: Info, turn_id: strawberry.ID) -> Reply | None:
         stored = await _runtime(info).service.store.get(str(turn_id))
         return _reply(stored.reply) if stored else None
+
+    @strawberry.field(
+        description="How each generator version did over the recent window (compare a "
+        "candidate with production): requests, latency percentiles, guard fallback rate."
+    )
+    def generation_model_stats(self, name: str = "generation") -> list[GenerationModelStats]:
+        return [
+            GenerationModelStats(
+                name=s.name,
+                version=s.version,
+                requests=s.requests,
+                latency_p50_ms=s.latency_p50_ms,
+                latency_p95_ms=s.latency_p95_ms,
+                latency_p99_ms=s.latency_p99_ms,
+                fallback_rate=s.fallback_rate,
+                window_s=s.window_s,
+            )
+            for s in MONITOR.stats(name)
+        ]
 
     @strawberry.field(description="Which models answer: templates, retrieval, generator.")
     def generation_models(self, info: Info) -> GenerationModels:

@@ -241,3 +241,12 @@ async def test_switching_versions_at_run_time(
         metrics = client.get("/metrics").text
         assert 'chorus_generation_replies_total{source="generative"}' in metrics
         assert 'chorus_model_batch_size_count{model="generation",version="v-two"}' in metrics
+        assert 'chorus_model_generated_tokens_total{model="generation",version="v-two"}' in metrics
+        stats = _gql(
+            client,
+            "{ generationModelStats { version requests latencyP50Ms fallbackRate windowS } }",
+        )["generationModelStats"]
+        by_version = {s["version"]: s for s in stats}
+        assert by_version["v-test"]["requests"] >= 1 and by_version["v-two"]["requests"] >= 1
+        assert by_version["v-two"]["latencyP50Ms"] > 0
+        assert by_version["v-two"]["fallbackRate"] == 0.0
