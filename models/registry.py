@@ -53,7 +53,12 @@ class ModelVersion:
 
 
 def _stored_path(path: str) -> str:
-    """Artefacts inside the data dir are stored relative to it, so a data dir can move."""
+    """Artefacts inside the data dir are stored relative to it, so a data dir can move.
+
+    A relative path is taken as relative to the data dir already.
+    """
+    if not Path(path).is_absolute():
+        return path
     absolute = Path(path).resolve()
     root = data_dir().resolve()
     if absolute.is_relative_to(root):

@@ -27,9 +27,12 @@ async def _registry_rows(url: str) -> dict[tuple[str, str], tuple[str, str]]:
 
 
 @pytest.fixture
-async def baked(tmp_path: Path) -> tuple[Path, list[dict[str, object]]]:
+async def baked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[dict[str, object]]]:
     """A 'models stage': artefact folders and a build-time registry, exported to a manifest."""
     data = tmp_path / "baked"
+    monkeypatch.setenv("CHORUS_DATA_DIR", str(data))  # relative registry paths resolve here
     url = f"sqlite+aiosqlite:///{data / 'chorus.db'}"
     await asyncio.to_thread(migrations.upgrade, url)
     engine = create_engine(url)
