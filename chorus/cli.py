@@ -99,6 +99,13 @@ def router(
     graphiql_query: Annotated[
         Path | None, typer.Option(help="file with the operation GraphiQL opens with")
     ] = None,
+    router_config: Annotated[
+        Path | None,
+        typer.Option(
+            help="router settings YAML (limits, CORS, auth, traffic); "
+            "`python -m router.security.reference` prints every setting with its default"
+        ),
+    ] = None,
 ) -> None:
     """Serve a supergraph: GraphQL at /graphql, health at /health, metrics at /metrics."""
     import uvicorn
@@ -106,17 +113,26 @@ def router(
     from starlette.staticfiles import StaticFiles
 
     from router.app import create_router_app
-    from router.settings import RouterSettings
+    from router.settings import RouterSettings, load_router_settings
     from router.telemetry import instrument
 
     if not supergraph.exists():
         err.print(f"[red]no such supergraph file: {supergraph}[/red]")
         raise typer.Exit(2)
     sdl = supergraph.read_text()
-    default_query = graphiql_query.read_text() if graphiql_query else None
-    application = create_router_app(
-        sdl, settings=RouterSettings(dev=dev, graphiql_default_query=default_query)
-    )
+    overrides: dict[str, Any] = {"dev": True} if dev else {}
+    if graphiql_query:
+        overrides["graphiql_default_query"] = graphiql_query.read_text()
+    try:
+        settings = (
+            load_router_settings(router_config, **overrides)
+            if router_config
+            else RouterSettings(**overrides)
+        )
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]router settings: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    application = create_router_app(sdl, settings=settings)
     for spec in static or []:
         prefix, sep, directory = spec.partition("=")
         if not sep or not prefix.startswith("/") or not Path(directory).is_dir():
