@@ -1,4 +1,4 @@
-"""`python -m router --supergraph FILE --port N [--host H] [--dev]`."""
+"""`python -m router --supergraph FILE --port N [--host H] [--dev] [--config FILE]`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import uvicorn
 
 from router.app import create_router_app
-from router.settings import RouterSettings
+from router.settings import RouterSettings, load_router_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,9 +17,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=4000)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--dev", action="store_true", help="enable development features")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="router settings (YAML; python -m router.security.reference prints them all)",
+    )
     args = parser.parse_args(argv)
     sdl = args.supergraph.read_text()
-    app = create_router_app(sdl, settings=RouterSettings(dev=args.dev))
+    overrides: dict[str, object] = {"dev": True} if args.dev else {}
+    settings = (
+        load_router_settings(args.config, **overrides)
+        if args.config
+        else RouterSettings.model_validate(overrides)
+    )
+    app = create_router_app(sdl, settings=settings)
     uvicorn.run(
         app,
         host=args.host,

@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
+from router.security.cors import cors_middleware
 from router.server.core import Router
 from router.server.graphiql import assets_mount
 from router.server.http import graphql_endpoint, health_endpoint
+from router.server.websocket import graphql_ws_endpoint
 from router.settings import RouterSettings
+from router.telemetry import metrics_endpoint
 
 __all__ = ["create_router_app"]
 
@@ -38,10 +41,13 @@ def create_router_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws_endpoint),
             Route("/health", health_endpoint, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             assets_mount(),
         ],
         lifespan=lifespan,
+        middleware=cors_middleware(router.settings.security.cors),
     )
     app.state.router = router
     return app

@@ -19,7 +19,7 @@ from router.executor.entities import (
 )
 from router.planner.plan import Fetch, Flatten, Parallel, PlanNode, Sequence
 
-__all__ = ["ExecutionState", "run_plan"]
+__all__ = ["ExecutionState", "run_plan", "subgraph_error"]
 
 Path = list[str | int]
 
@@ -52,8 +52,10 @@ async def run_plan(node: PlanNode | None, state: ExecutionState) -> None:
         await asyncio.gather(*(run_plan(child, state) for child in node.nodes))
     elif isinstance(node, Flatten):
         await _run_entities(node, state)
-    else:
+    elif isinstance(node, Fetch):
         await _run_root(node, state)
+    else:
+        raise TypeError(f"{type(node).__name__} nodes are run by incremental/subscribe")
 
 
 def _variables(fetch: Fetch, state: ExecutionState) -> dict[str, Any]:
@@ -84,7 +86,7 @@ async def _send(
         return None
 
 
-def _subgraph_error(err: Any, path: Path | None, service: str) -> dict[str, Any]:
+def subgraph_error(err: Any, path: Path | None, service: str) -> dict[str, Any]:
     if not isinstance(err, dict):
         return graphql_error(str(err), path or [], None, {"serviceName": service})
     out: dict[str, Any] = {"message": str(err.get("message", "subgraph error"))}
@@ -107,7 +109,7 @@ async def _run_root(fetch: Fetch, state: ExecutionState) -> None:
         deep_merge(state.data, data)
     for err in result.get("errors") or ():
         p = err.get("path") if isinstance(err, dict) else None
-        state.errors.append(_subgraph_error(err, list(p) if p else None, fetch.service_name))
+        state.errors.append(subgraph_error(err, list(p) if p else None, fetch.service_name))
 
 
 async def _run_entities(node: Flatten, state: ExecutionState) -> None:
@@ -148,7 +150,7 @@ async def _run_entities(node: Flatten, state: ExecutionState) -> None:
                     deep_merge(obj, ent, fetch.drop_typename)
     for err in result.get("errors") or ():
         state.errors.append(
-            _subgraph_error(err, _entity_error_path(err, owners), fetch.service_name)
+            subgraph_error(err, _entity_error_path(err, owners), fetch.service_name)
         )
 
 

@@ -126,7 +126,38 @@ class Shaper:
             else:
                 return None
         subsets = [n.selection_set for n in nodes if n.selection_set is not None]
-        fields = self.ctx.collect(subsets, runtime.name)
+        return self._fields(value, runtime, self.ctx.collect(subsets, runtime.name), path)
+
+    def shape_fragment(
+        self,
+        value: dict[str, Any],
+        type_name: str,
+        type_condition: str | None,
+        selection: SelectionSetNode,
+        path: Path,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Shape a deferred fragment's fields of the object at `path`.
+
+        Returns (applies, data): whether the fragment applies to the object's
+        runtime type, and its data (None when a non-null field in it is null).
+        """
+        tn = value.get("__typename")
+        rt = self.schema.get_type(tn) if isinstance(tn, str) else None
+        if not isinstance(rt, GraphQLObjectType | GraphQLInterfaceType):
+            rt = self.schema.get_type(type_name)
+        if not isinstance(rt, GraphQLObjectType | GraphQLInterfaceType):
+            return False, None
+        if not self.ctx.applies(type_condition, rt.name):
+            return False, None
+        return True, self._fields(value, rt, self.ctx.collect([selection], rt.name), path)
+
+    def _fields(
+        self,
+        value: dict[str, Any],
+        runtime: GraphQLObjectType | GraphQLInterfaceType,
+        fields: dict[str, list[FieldNode]],
+        path: Path,
+    ) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         try:
             for key, fnodes in fields.items():

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from router.planner.builder import PlanningError
+from router.planner.defer import DeferInfo
 from router.planner.operation import OperationContext, condition_values, condition_variables
 from router.planner.plan import (
+    Defer,
+    DeferredNode,
     Fetch,
     Flatten,
     Parallel,
@@ -13,10 +16,14 @@ from router.planner.plan import (
     RequiredField,
     RequiredSelection,
     Sequence,
+    Subscription,
 )
 from router.planner.planner import PlannedOperation, QueryPlanner
 
 __all__ = [
+    "Defer",
+    "DeferInfo",
+    "DeferredNode",
     "Fetch",
     "Flatten",
     "OperationContext",
@@ -29,6 +36,7 @@ __all__ = [
     "RequiredField",
     "RequiredSelection",
     "Sequence",
+    "Subscription",
     "condition_values",
     "condition_variables",
 ]

@@ -1,11 +1,20 @@
-"""Freeze fetch groups into a `QueryPlan` (Sequence / Parallel / Flatten / Fetch)."""
+"""Freeze fetch groups into a `QueryPlan` (Sequence / Parallel / Flatten / Fetch).
+
+Groups are partitioned by `defer_id`: part 0 is the primary plan, every other
+part the sub-plan of one deferred fragment (a `Defer` node). A subscription's
+root group becomes the `Subscription` node's primary fetch; the rest of its
+groups run on every event.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from router.planner.defer import DeferInfo
 from router.planner.groups import Group, freeze_tree
 from router.planner.plan import (
+    Defer,
+    DeferredNode,
     Fetch,
     Flatten,
     Parallel,
@@ -13,6 +22,7 @@ from router.planner.plan import (
     QueryPlan,
     RequiredSelection,
     Sequence,
+    Subscription,
 )
 from router.planner.selection import assign_wire_keys, print_selection, renames
 from router.supergraph.model import Supergraph
@@ -90,14 +100,50 @@ def _staged(sg: Supergraph, groups: list[Group], var_types: dict[str, str]) -> P
     return _wrap(Sequence, [s for s in stages if s is not None])
 
 
-def assemble_plan(
+def _primary(
     sg: Supergraph, kind: str, groups: list[Group], var_types: dict[str, str]
-) -> QueryPlan:
-    groups = [g for g in groups if g.path is None or not g.sel.is_empty()]
+) -> PlanNode | None:
+    if kind == "subscription":
+        roots = [g for g in groups if g.path is None]
+        if len(roots) != 1:
+            return _staged(sg, groups, var_types)
+        primary = _fetch(sg, roots[0], var_types)
+        assert isinstance(primary, Fetch)
+        rest = _staged(sg, [g for g in groups if g.path is not None], var_types)
+        return Subscription(primary, rest)
     if kind != "mutation":
-        return QueryPlan(_staged(sg, groups, var_types), kind)
+        return _staged(sg, groups, var_types)
     by_root: dict[int, list[Group]] = {}
     for g in groups:
         by_root.setdefault(g.root_index, []).append(g)
     parts = [_staged(sg, by_root[i], var_types) for i in sorted(by_root)]
-    return QueryPlan(_wrap(Sequence, [p for p in parts if p is not None]), kind)
+    return _wrap(Sequence, [p for p in parts if p is not None])
+
+
+def assemble_plan(
+    sg: Supergraph,
+    kind: str,
+    groups: list[Group],
+    var_types: dict[str, str],
+    defers: list[DeferInfo] | None = None,
+) -> QueryPlan:
+    groups = [g for g in groups if g.path is None or not g.sel.is_empty()]
+    parts: dict[int, list[Group]] = {}
+    for g in groups:
+        parts.setdefault(g.defer_id, []).append(g)
+    primary = _primary(sg, kind, parts.get(0, []), var_types)
+    if not defers:
+        return QueryPlan(primary, kind)
+    deferred = tuple(
+        DeferredNode(
+            id=d.id,
+            depends=d.parent,
+            label=d.label,
+            path=d.path,
+            type_name=d.type_name,
+            subselection=d.subselection,
+            node=_staged(sg, parts.get(d.id, []), var_types),
+        )
+        for d in defers
+    )
+    return QueryPlan(Defer(primary, deferred), kind)

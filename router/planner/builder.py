@@ -12,15 +12,11 @@ chains therefore order themselves, whatever the root type.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 from graphql import (
-    ArgumentNode,
     FieldNode,
     GraphQLField,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     InlineFragmentNode,
     NamedTypeNode,
@@ -30,61 +26,14 @@ from graphql import (
     is_leaf_type,
 )
 
+from router.planner.defer import DeferPlanner
 from router.planner.groups import Group, ReqEntry, ReqTree, merge_tree
 from router.planner.operation import Collected, OperationContext, sub_selections
+from router.planner.position import PlanningError, Pos, Want, list_depth, strip_condition
 from router.planner.selection import SelNode, args_text, variables_in
 from router.supergraph.model import FieldJoin, Key, Supergraph
 
 __all__ = ["GroupBuilder", "PlanningError"]
-
-
-class PlanningError(Exception):
-    """The operation cannot be planned over this supergraph."""
-
-
-@dataclass(slots=True)
-class Want:
-    key: str
-    name: str
-    args: tuple[ArgumentNode, ...]
-    subsets: list[SelectionSetNode]
-    internal: bool
-    nodes: tuple[FieldNode, ...] = ()
-
-
-@dataclass(slots=True)
-class Pos:
-    group: Group
-    sel: SelNode
-    path: tuple[str, ...]
-    type_name: str  # supergraph type (an interface for an interface-object position)
-    graph_type: str  # the type's name in the group's subgraph
-    provided: list[SelectionSetNode] | None
-    client: Collected | None
-    entity_root: bool = False
-    exclude: frozenset[str] = field(default_factory=frozenset)
-    #: the position and field this position was reached through (None at the root)
-    parent: tuple[Pos, Want] | None = None
-    #: other subgraphs that could resolve this position too (through an entity hop)
-    alts: frozenset[str] = field(default_factory=frozenset)
-
-
-def _list_depth(t: object) -> int:
-    depth = 0
-    while True:
-        if isinstance(t, GraphQLNonNull):
-            t = t.of_type
-        elif isinstance(t, GraphQLList):
-            depth += 1
-            t = t.of_type
-        else:
-            return depth
-
-
-def _strip_condition(path: tuple[str, ...]) -> tuple[str, ...]:
-    while path and path[-1].startswith("|"):
-        path = path[:-1]
-    return path
 
 
 class GroupBuilder:
@@ -97,11 +46,29 @@ class GroupBuilder:
         self.roots: list[Group] = []
         self.root_index = 0
         self.in_progress: set[tuple[object, ...]] = set()
-        self.entity_groups: dict[tuple[str, tuple[str, ...], int], list[Group]] = {}
+        self.entity_groups: dict[tuple[str, tuple[str, ...], int, int], list[Group]] = {}
+        #: the plan part new root groups belong to (0 primary, else a deferred fragment)
+        self.defer_id = 0
+        self.kind = "query"
+        self.root_type = "Query"
+        self.defer = DeferPlanner(self)
 
     # ------------------------------------------------------------------ roots
     def build(self, kind: str, root_type: str, selection: SelectionSetNode) -> list[Group]:
+        self.kind = kind
+        self.root_type = root_type
         fields = self.ctx.collect([selection], root_type)
+        if kind == "subscription" and len(fields) != 1:
+            raise PlanningError("a subscription selects exactly one root field")
+        self.plan_root_fields(fields, self.ctx.collect([selection], root_type, True))
+        self.defer.register_root(selection)
+        self.defer.plan_pending()
+        if kind == "subscription" and len(self.roots) > 1:
+            raise PlanningError("a subscription is served by one subgraph stream")
+        return self.groups
+
+    def plan_root_fields(self, fields: Collected, client: Collected) -> None:
+        kind, root_type = self.kind, self.root_type
         for key, nodes in fields.items():
             name = nodes[0].name.value
             if name.startswith("__"):
@@ -109,9 +76,8 @@ class GroupBuilder:
             w = self._want(key, nodes, internal=False)
             graph = self._choose_root_graph(kind, root_type, w)
             group = self._root_group(kind, graph)
-            pos = Pos(group, group.sel, (), root_type, root_type, None, fields)
+            pos = Pos(group, group.sel, (), root_type, root_type, None, client)
             self._plan_local(pos, w)
-        return self.groups
 
     def _choose_root_graph(
         self, kind: str, root_type: str, w: Want, exclude: str | None = None
@@ -126,7 +92,8 @@ class GroupBuilder:
         ]
         if not cands:
             raise PlanningError(f"no subgraph resolves {root_type}.{w.name}")
-        last = self.roots[-1].graph if self.roots else None
+        roots = [r for r in self.roots if r.defer_id == self.defer_id]
+        last = roots[-1].graph if roots else None
 
         def score(fj: FieldJoin) -> tuple[int, int]:
             fdef = self._field_def(root_type, w.name)
@@ -135,17 +102,18 @@ class GroupBuilder:
             if kind == "mutation":
                 existing = fj.graph == last
             else:
-                existing = any(r.graph == fj.graph for r in self.roots)
+                existing = any(r.graph == fj.graph for r in roots)
             return (miss, 0 if existing else 1)
 
         return min(cands, key=score).graph
 
     def _root_group(self, kind: str, graph: str) -> Group:
+        roots = [r for r in self.roots if r.defer_id == self.defer_id]
         if kind == "mutation":
-            if self.roots and self.roots[-1].graph == graph:
-                return self.roots[-1]
+            if roots and roots[-1].graph == graph:
+                return roots[-1]
         else:
-            for r in self.roots:
+            for r in roots:
                 if r.graph == graph:
                     self.root_index = r.root_index
                     return r
@@ -157,7 +125,12 @@ class GroupBuilder:
 
     def _new_group(self, graph: str, kind: str, path: tuple[str, ...] | None) -> Group:
         g = Group(
-            id=len(self.groups), graph=graph, kind=kind, path=path, root_index=self.root_index
+            id=len(self.groups),
+            graph=graph,
+            kind=kind,
+            path=path,
+            root_index=self.root_index,
+            defer_id=self.defer_id,
         )
         self.groups.append(g)
         return g
@@ -320,7 +293,7 @@ class GroupBuilder:
         fj = self.sg.field_join(pos.group.graph, pos.graph_type, w.name)
         if fj is not None and fj.provides is not None:
             provided.append(fj.provides)
-        path = pos.path + (key,) + ("@",) * _list_depth(fdef.type)
+        path = pos.path + (key,) + ("@",) * list_depth(fdef.type)
         graph_named = named.name
         if fj is not None and fj.type:
             graph_named = fj.type.replace("[", "").replace("]", "").replace("!", "").strip()
@@ -383,11 +356,13 @@ class GroupBuilder:
         graph = group.graph
         if not self.sg.is_abstract(type_name):
             fields = self.ctx.collect(subsets, type_name)
-            client = None if internal else fields
+            client = None if internal else self.ctx.collect(subsets, type_name, True)
             pos = Pos(group, sel, path, type_name, type_name, provided, client)
             pos.parent = parent
             pos.alts = alts
             found, tree = self._plan_fields(pos, fields, internal, exclude)
+            if not internal:
+                self.defer.register(pos, subsets)
             return found, {None: tree}
         if self.sg.is_interface_object(graph, type_name):
             return self._plan_interface_object(
@@ -411,7 +386,8 @@ class GroupBuilder:
                     raise PlanningError(f"no subgraph can resolve {type_name}.{name} here")
         for t in possible:
             fields = self.ctx.collect(subsets, t)
-            if not fields:
+            deferred = not internal and bool(self.ctx.deferred_fragments(subsets, t))
+            if not fields and not deferred:
                 continue
             pos = Pos(
                 group,
@@ -420,11 +396,13 @@ class GroupBuilder:
                 t,
                 t,
                 provided,
-                None if internal else fields,
+                None if internal else self.ctx.collect(subsets, t, True),
             )
             pos.parent = parent
             pos.alts = alts
             g, tree = self._plan_fields(pos, fields, internal, exclude)
+            if deferred:
+                self.defer.register(pos, subsets)
             groups |= g
             tree.setdefault("__typename", ReqEntry("__typename"))
             out[t] = tree
@@ -444,6 +422,22 @@ class GroupBuilder:
             groups |= g
             tree[nodes[0].name.value] = entry
         return groups, tree
+
+    def plan_fields_at(self, pos: Pos, fields: Collected) -> tuple[set[Group], ReqTree]:
+        """Plan client fields at a position (deferred fragments)."""
+        return self._plan_fields(pos, fields, False)
+
+    def key_direct(self, pos: Pos, key: Key) -> bool:
+        return self._key_direct(pos, key)
+
+    def misses(self, graph: str, type_name: str, subsets: list[SelectionSetNode]) -> int:
+        return self._misses(graph, type_name, subsets, 2)
+
+    def replan_interface_object(self, pos: Pos, ss: SelectionSetNode) -> None:
+        """Plan more client fields at an `@interfaceObject` position (deferred fragments)."""
+        self._plan_interface_object(
+            pos.group, pos.sel, pos.path, pos.type_name, [ss], pos.provided, False, pos.parent
+        )
 
     def plan_internal(self, pos: Pos, ss: SelectionSetNode) -> tuple[set[Group], ReqTree]:
         fields = self.ctx.collect([ss], pos.type_name)
@@ -474,8 +468,11 @@ class GroupBuilder:
     ) -> tuple[set[Group], dict[str | None, ReqTree]]:
         """A subgraph sees `iface` as an object: it cannot tell the concrete type."""
         level = self.ctx.collect(subsets, iface)
-        pos = Pos(group, sel, path, iface, iface, provided, None if internal else level)
+        client = None if internal else self.ctx.collect(subsets, iface, True)
+        pos = Pos(group, sel, path, iface, iface, provided, client)
         pos.parent = parent
+        if not internal:
+            self.defer.register(pos, subsets)
         sel.add_field("__typename", "__typename", "", frozenset(), False, "String!")
         needs_type = self.ctx.has_type_specific(subsets, iface) or any(
             nodes[0].name.value == "__typename" for nodes in level.values()
@@ -557,7 +554,9 @@ class GroupBuilder:
             if g == exclude:
                 continue
             existing = bool(
-                self.entity_groups.get((g, _strip_condition(pos.path), parent.root_index))
+                self.entity_groups.get(
+                    (g, strip_condition(pos.path), parent.root_index, parent.defer_id)
+                )
             )
             misses = self._misses(
                 g, child_type, w.subsets, 2, [fj.provides] if fj.provides is not None else None
@@ -674,9 +673,9 @@ class GroupBuilder:
         self, pos: Pos, graph: str, typename: str, tree: ReqTree, deps: set[Group]
     ) -> Group:
         """An entity fetch to `graph` at this path; shared when order and inputs allow."""
-        path = _strip_condition(pos.path)
+        path = strip_condition(pos.path)
         on = pos.type_name
-        k = (graph, path, pos.group.root_index)
+        k = (graph, path, pos.group.root_index, pos.group.defer_id)
         for existing in self.entity_groups.get(k, ()):
             if any(d.depends_on(existing) for d in deps):
                 continue
@@ -688,6 +687,7 @@ class GroupBuilder:
             return existing
         g = self._new_group(graph, "query", path)
         g.root_index = pos.group.root_index
+        g.defer_id = pos.group.defer_id
         g.deps = set(deps)
         g.add_requirement(on, typename, tree)
         self.entity_groups.setdefault(k, []).append(g)

@@ -71,6 +71,8 @@ class Group:
     deps: set[Group] = field(default_factory=set)
     allowed_requires: set[tuple[str, str]] = field(default_factory=set)
     drop_typename: bool = False
+    #: the part of the plan this fetch belongs to: 0 primary, else a deferred fragment's id
+    defer_id: int = 0
 
     def add_requirement(self, on: str, typename: str, tree: ReqTree) -> None:
         cur = self.requires.get(on)

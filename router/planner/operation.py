@@ -1,8 +1,12 @@
 """The client operation as the planner and the response shaper read it.
 
-`@skip`/`@include` are decided when the plan is made: the plan cache key
-carries the values of the variables those directives use, so a plan never
-depends on anything else in the request.
+`@skip`/`@include` (and `@defer(if:)`) are decided when the plan is made: the
+plan cache key carries the values of the variables those directives use, so a
+plan never depends on anything else in the request.
+
+Fragments marked `@defer` are left out of `collect` (unless asked for) and
+listed by `deferred_fragments`: the planner plans them apart and the shaper
+delivers them apart.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
     value_from_ast_untyped,
 )
 
 __all__ = [
     "Collected",
+    "DeferredFragment",
     "OperationContext",
     "condition_values",
     "condition_variables",
@@ -35,6 +41,17 @@ __all__ = [
 ]
 
 Collected = dict[str, list[FieldNode]]
+
+_CONDITIONAL = ("skip", "include", "defer")
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredFragment:
+    """A `@defer` fragment found at one position (its selection, label, type condition)."""
+
+    selection: SelectionSetNode
+    label: str | None
+    type_condition: str | None = None
 
 
 def select_operation(doc: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -48,12 +65,12 @@ def select_operation(doc: DocumentNode, name: str | None) -> OperationDefinition
 
 
 def condition_variables(doc: DocumentNode) -> tuple[str, ...]:
-    """Names of variables used by `@skip(if:)` / `@include(if:)` anywhere in `doc`."""
+    """Names of variables used by `@skip(if:)`, `@include(if:)`, `@defer(if:)` in `doc`."""
     names: list[str] = []
 
     def walk(node: Any) -> None:
         for d in getattr(node, "directives", None) or ():
-            if d.name.value in ("skip", "include"):
+            if d.name.value in _CONDITIONAL:
                 for a in d.arguments or ():
                     if isinstance(a.value, VariableNode) and a.value.name.value not in names:
                         names.append(a.value.name.value)
@@ -70,7 +87,11 @@ def condition_variables(doc: DocumentNode) -> tuple[str, ...]:
 def condition_values(
     op: OperationDefinitionNode, names: Iterable[str], variables: Mapping[str, Any] | None
 ) -> tuple[bool, ...]:
-    """The boolean value of each condition variable (request value, else default)."""
+    """The boolean value of each condition variable (request value, else default).
+
+    An absent variable reads as false: for `@defer(if: $v)` that means "not
+    deferred", which only changes how the answer is delivered.
+    """
     defaults: dict[str, Any] = {}
     for vd in op.variable_definitions or ():
         if vd.default_value is not None:
@@ -90,14 +111,16 @@ class OperationContext:
 
     `applies(type_condition, runtime_type)` says whether a fragment applies to
     an object of `runtime_type`; it is supplied by the caller (the supergraph's
-    possible types).
+    possible types). With `defer_enabled` false (subscriptions), `@defer` is
+    ignored and its fragments are plain fragments.
     """
 
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     conditions: dict[str, bool]
     applies: Callable[[str | None, str], bool]
-    _collected: dict[tuple[tuple[int, ...], str], Collected] = field(default_factory=dict)
+    defer_enabled: bool = True
+    _collected: dict[tuple[tuple[int, ...], str, bool], Collected] = field(default_factory=dict)
     #: selection sets the planner synthesised (kept alive: the cache keys on ids)
     keep: list[SelectionSetNode] = field(default_factory=list)
 
@@ -110,7 +133,8 @@ class OperationContext:
         applies: Callable[[str | None, str], bool],
     ) -> OperationContext:
         frags = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
-        return cls(op, frags, conditions, applies)
+        defer = op.operation.value != "subscription"
+        return cls(op, frags, conditions, applies, defer)
 
     def included(self, directives: Iterable[DirectiveNode] | None) -> bool:
         for d in directives or ():
@@ -129,22 +153,52 @@ class OperationContext:
                 return False
         return True
 
-    def collect(self, selection_sets: Iterable[SelectionSetNode], runtime: str) -> Collected:
-        """CollectFields of the spec: response key -> field nodes, in document order."""
+    def deferred(self, directives: Iterable[DirectiveNode] | None) -> DirectiveNode | None:
+        """The fragment's `@defer` directive when it defers (enabled, `if` not false)."""
+        if not self.defer_enabled:
+            return None
+        for d in directives or ():
+            if d.name.value != "defer":
+                continue
+            for a in d.arguments or ():
+                if a.name.value == "if":
+                    v = a.value
+                    if isinstance(v, BooleanValueNode) and not v.value:
+                        return None
+                    if isinstance(v, VariableNode) and not self.conditions.get(v.name.value):
+                        return None
+            return d
+        return None
+
+    def collect(
+        self,
+        selection_sets: Iterable[SelectionSetNode],
+        runtime: str,
+        include_deferred: bool = False,
+    ) -> Collected:
+        """CollectFields of the spec: response key -> field nodes, in document order.
+
+        Deferred fragments are left out unless `include_deferred`.
+        """
         sets = tuple(selection_sets)
-        key = (tuple(id(s) for s in sets), runtime)
+        key = (tuple(id(s) for s in sets), runtime, include_deferred)
         hit = self._collected.get(key)
         if hit is not None:
             return hit
         out: Collected = {}
         visited: set[str] = set()
         for ss in sets:
-            self._collect(ss, runtime, out, visited)
+            self._collect(ss, runtime, out, visited, include_deferred)
         self._collected[key] = out
         return out
 
     def _collect(
-        self, ss: SelectionSetNode, runtime: str, out: Collected, visited: set[str]
+        self,
+        ss: SelectionSetNode,
+        runtime: str,
+        out: Collected,
+        visited: set[str],
+        include_deferred: bool,
     ) -> None:
         for sel in ss.selections:
             if not self.included(sel.directives):
@@ -152,10 +206,13 @@ class OperationContext:
             if isinstance(sel, FieldNode):
                 k = sel.alias.value if sel.alias else sel.name.value
                 out.setdefault(k, []).append(sel)
-            elif isinstance(sel, InlineFragmentNode):
+                continue
+            if not include_deferred and self.deferred(sel.directives) is not None:
+                continue
+            if isinstance(sel, InlineFragmentNode):
                 cond = sel.type_condition.name.value if sel.type_condition else None
                 if self.applies(cond, runtime):
-                    self._collect(sel.selection_set, runtime, out, visited)
+                    self._collect(sel.selection_set, runtime, out, visited, include_deferred)
             elif isinstance(sel, FragmentSpreadNode):
                 name = sel.name.value
                 if name in visited:
@@ -165,7 +222,58 @@ class OperationContext:
                     continue
                 visited.add(name)
                 if self.applies(frag.type_condition.name.value, runtime):
-                    self._collect(frag.selection_set, runtime, out, visited)
+                    self._collect(frag.selection_set, runtime, out, visited, include_deferred)
+
+    def deferred_fragments(
+        self, selection_sets: Iterable[SelectionSetNode], runtime: str, any_type: bool = False
+    ) -> list[DeferredFragment]:
+        """The `@defer` fragments that apply at this position (not those nested in them).
+
+        With `any_type`, fragments are listed whatever their type condition (an
+        `@interfaceObject` position, whose concrete type is not known yet).
+        """
+        out: list[DeferredFragment] = []
+        if not self.defer_enabled:
+            return out
+        visited: set[str] = set()
+        for ss in selection_sets:
+            self._find_deferred(ss, runtime, out, visited, any_type)
+        return out
+
+    def _find_deferred(
+        self,
+        ss: SelectionSetNode,
+        runtime: str,
+        out: list[DeferredFragment],
+        visited: set[str],
+        any_type: bool,
+    ) -> None:
+        for sel in ss.selections:
+            if isinstance(sel, FieldNode) or not self.included(sel.directives):
+                continue
+            if isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                inner = sel.selection_set
+            elif isinstance(sel, FragmentSpreadNode):
+                frag = self.fragments.get(sel.name.value)
+                if frag is None or sel.name.value in visited:
+                    continue
+                visited.add(sel.name.value)
+                cond = frag.type_condition.name.value
+                inner = frag.selection_set
+            else:
+                continue
+            if not any_type and not self.applies(cond, runtime):
+                continue
+            d = self.deferred(sel.directives)
+            if d is None:
+                self._find_deferred(inner, runtime, out, visited, any_type)
+                continue
+            label = None
+            for a in d.arguments or ():
+                if a.name.value == "label" and isinstance(a.value, StringValueNode):
+                    label = a.value.value
+            out.append(DeferredFragment(inner, label, cond))
 
     def has_type_specific(self, selection_sets: Iterable[SelectionSetNode], abstract: str) -> bool:
         """Whether the selection holds fragments on types other than `abstract` itself."""

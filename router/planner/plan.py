@@ -2,8 +2,10 @@
 
 Node vocabulary follows Apollo's: `Fetch` (one request to one subgraph),
 `Flatten` (run a fetch on the objects found at a path of the response built so
-far), `Sequence` and `Parallel`. `Condition`, `Defer` and `Subscription` get
-their own node types when those features land.
+far), `Sequence`, `Parallel`, `Defer` (a primary plan plus deferred sub-plans
+delivered incrementally) and `Subscription` (one subscription fetch plus the
+plan run for every event). `@skip`/`@include` are decided per plan, so there is
+no `Condition` node.
 
 Paths are tuples of response keys, with `"@"` meaning "every element of this
 list" and `"|Type"` meaning "only objects whose `__typename` is (a subtype of)
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "Defer",
+    "DeferredNode",
     "Fetch",
     "Flatten",
     "Parallel",
@@ -24,6 +28,7 @@ __all__ = [
     "RequiredField",
     "RequiredSelection",
     "Sequence",
+    "Subscription",
 ]
 
 
@@ -125,7 +130,68 @@ class Parallel:
         return {"kind": "Parallel", "nodes": [n.to_dict() for n in self.nodes]}
 
 
-PlanNode = Fetch | Flatten | Sequence | Parallel
+@dataclass(frozen=True, slots=True)
+class DeferredNode:
+    """One deferred fragment at one position: fetched after `depends`, delivered on its own.
+
+    `depends` is 0 for the primary part, else the id of the enclosing deferred
+    fragment. `path` locates the objects the fragment applies to (plan path
+    syntax); `type_name` is their type. `node` is None when the fragment's
+    fields were fetched with its parent (a position no entity fetch can reach):
+    it is still delivered incrementally.
+    """
+
+    id: int
+    depends: int
+    label: str | None
+    path: tuple[str, ...]
+    type_name: str
+    subselection: str
+    node: PlanNode | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "depends": self.depends,
+            "label": self.label,
+            "queryPath": list(self.path),
+            "typeCondition": self.type_name,
+            "subselection": self.subselection,
+            "node": self.node.to_dict() if self.node is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Defer:
+    """`@defer`: run `primary`, deliver it, then run each deferred node once its parent is done."""
+
+    primary: PlanNode | None
+    deferred: tuple[DeferredNode, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "Defer",
+            "primary": {"node": self.primary.to_dict() if self.primary is not None else None},
+            "deferred": [d.to_dict() for d in self.deferred],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A subscription: `primary` opens the subgraph stream, `rest` runs on every event."""
+
+    primary: Fetch
+    rest: PlanNode | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "Subscription",
+            "primary": self.primary.to_dict(),
+            "rest": self.rest.to_dict() if self.rest is not None else None,
+        }
+
+
+PlanNode = Fetch | Flatten | Sequence | Parallel | Defer | Subscription
 
 
 @dataclass(frozen=True, slots=True)

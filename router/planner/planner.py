@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, print_ast
 
 from router.planner.assemble import assemble_plan
 from router.planner.builder import GroupBuilder, PlanningError
+from router.planner.defer import DeferInfo
 from router.planner.operation import OperationContext
 from router.planner.plan import QueryPlan
 from router.supergraph.model import Supergraph
@@ -19,11 +20,16 @@ __all__ = ["PlannedOperation", "QueryPlanner", "make_applies"]
 
 @dataclass(frozen=True, slots=True)
 class PlannedOperation:
-    """A plan plus the operation context the response shaper walks."""
+    """A plan plus the operation context the response shaper walks.
+
+    `defers` maps each deferred node's id to its fragment (the shaper delivers
+    the fragment's selection on its own).
+    """
 
     plan: QueryPlan
     context: OperationContext
     root_type: str
+    defers: Mapping[int, DeferInfo] = field(default_factory=dict)
 
 
 def make_applies(sg: Supergraph) -> Callable[[str | None, str], bool]:
@@ -89,5 +95,6 @@ class QueryPlanner:
             + (f" = {print_ast(vd.default_value)}" if vd.default_value is not None else "")
             for vd in op.variable_definitions or ()
         }
-        plan = assemble_plan(self.sg, kind, groups, var_types)
-        return PlannedOperation(plan, ctx, root.name)
+        infos = builder.defer.infos
+        plan = assemble_plan(self.sg, kind, groups, var_types, infos)
+        return PlannedOperation(plan, ctx, root.name, {d.id: d for d in infos})

@@ -25,17 +25,30 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from router.auth.authorize import AuthorizationResult, Authorizer
 from router.errors import ErrorCode, graphql_error
 from router.executor.client import SubgraphClient
 from router.executor.execute import ExecutionState, run_plan
 from router.executor.shape import Shaper
-from router.planner import PlanningError, QueryPlanner, condition_values
+from router.planner import (
+    Defer,
+    PlannedOperation,
+    PlanningError,
+    QueryPlanner,
+    Subscription,
+    condition_values,
+)
 from router.planner.operation import select_operation
-from router.server.documents import DocumentCache
+from router.security.context import current_request
+from router.security.guards import Guards
+from router.server.documents import DocumentCache, with_defer
 from router.settings import RouterSettings
 from router.supergraph import Supergraph, load_supergraph
 
-__all__ = ["GraphQLResponse", "Router", "Snapshot"]
+__all__ = ["GraphQLResponse", "PreparedRequest", "Router", "Snapshot"]
+
+#: Apollo Router's code for `@defer` without a multipart Accept header
+DEFER_BAD_HEADER = "DEFER_BAD_HEADER"
 
 
 @dataclass(slots=True)
@@ -44,12 +57,35 @@ class GraphQLResponse:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """A validated, planned request: what every transport (HTTP, SSE, WebSocket) executes."""
+
+    snapshot: Snapshot
+    operation: OperationDefinitionNode
+    variables: dict[str, Any]
+    planned: PlannedOperation
+    introspection: dict[str, Any]
+    root: GraphQLObjectType
+    #: fields @authenticated/@requiresScopes removed from the plan (router/auth)
+    authorization: AuthorizationResult | None = None
+
+    @property
+    def subscription(self) -> bool:
+        return isinstance(self.planned.plan.node, Subscription)
+
+    @property
+    def incremental(self) -> bool:
+        return isinstance(self.planned.plan.node, Defer)
+
+
 @dataclass(slots=True)
 class Snapshot:
     supergraph: Supergraph
     planner: QueryPlanner
     documents: DocumentCache
     clients: dict[str, SubgraphClient] = field(default_factory=dict)
+    authorizer: Authorizer | None = None
 
 
 class Router:
@@ -65,6 +101,8 @@ class Router:
         self.settings = settings or RouterSettings()
         self._http_client = http_client
         self._clients: dict[tuple[str, str], SubgraphClient] = {}
+        #: limits, auth, traffic policies, persisted queries (router/security/guards.py)
+        self.guards = Guards(self.settings)
         self.snapshot = self._build(supergraph_sdl)
 
     def _client(self, name: str, url: str) -> SubgraphClient:
@@ -77,6 +115,7 @@ class Router:
                 client=self._http_client,
                 timeout_s=self.settings.subgraph_timeout_s,
                 max_connections=self.settings.max_connections_per_subgraph,
+                policy=self.guards.policy(name),
             )
         return c
 
@@ -85,8 +124,11 @@ class Router:
         snap = Snapshot(
             sg,
             QueryPlanner(sg, self.settings.plan_cache_size),
-            DocumentCache(sg.api_schema, self.settings.document_cache_size),
+            self.guards.document_cache(
+                with_defer(sg.api_schema), self.settings.document_cache_size
+            ),
         )
+        snap.authorizer = self.guards.authorizer(sg, snap.documents.schema)
         for s in sg.subgraphs.values():
             snap.clients[s.name] = self._client(s.name, s.url)
         return snap
@@ -99,6 +141,7 @@ class Router:
         for c in self._clients.values():
             await c.aclose()
         self._clients.clear()
+        await self.guards.aclose()
 
     # ---------------------------------------------------------------- request
     async def execute(
@@ -110,6 +153,35 @@ class Router:
         expose_plan: bool = False,
         allow_mutation: bool = True,
     ) -> GraphQLResponse:
+        """One request, one response (no subscriptions, no `@defer`: see `streams.py`)."""
+        prepared = self.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
+        if isinstance(prepared, GraphQLResponse):
+            return prepared
+        if prepared.subscription:
+            return _bad(
+                "subscriptions need a WebSocket (graphql-transport-ws) or "
+                "`Accept: text/event-stream`",
+                ErrorCode.BAD_REQUEST,
+                405,
+            )
+        if prepared.incremental:
+            return _bad(
+                "the operation uses @defer but the client does not accept multipart/mixed "
+                "responses: send `Accept: multipart/mixed;deferSpec=20220824`",
+                DEFER_BAD_HEADER,
+                406,
+            )
+        return await self.run(prepared, expose_plan=expose_plan)
+
+    def prepare(
+        self,
+        query: str | None,
+        operation_name: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        allow_mutation: bool = True,
+    ) -> PreparedRequest | GraphQLResponse:
+        """Parse, validate, coerce variables and plan; a `GraphQLResponse` is a request error."""
         snap = self.snapshot
         if not isinstance(query, str) or not query.strip():
             return _bad("request has no query", ErrorCode.BAD_REQUEST)
@@ -133,7 +205,7 @@ class Router:
             return GraphQLResponse(
                 405, {"errors": [graphql_error("mutations need POST", None, "BAD_REQUEST")]}
             )
-        api = snap.supergraph.api_schema
+        api = snap.documents.schema
         coerced = get_variable_values(api, op.variable_definitions or (), dict(variables or {}))
         if isinstance(coerced, list):
             return GraphQLResponse(
@@ -152,8 +224,18 @@ class Router:
                 strict=True,
             )
         )
+        authz = None
+        if snap.authorizer is not None:
+            ctx = current_request.get()
+            claims = ctx.claims if ctx is not None else None
+            authz = snap.authorizer.filter(doc, op, claims, (query, operation_name))
         try:
-            planned = snap.planner.plan(doc, op, conds, cache_key=(query, operation_name))
+            if authz is None:
+                planned = snap.planner.plan(doc, op, conds, cache_key=(query, operation_name))
+            else:
+                key = (query, operation_name, authz.cache_key)
+                planned = snap.planner.plan(authz.document, authz.operation, conds, cache_key=key)
+                planned = authz.reshape(planned, conds, snap.planner.applies)
         except PlanningError as exc:
             return GraphQLResponse(
                 200,
@@ -163,16 +245,25 @@ class Router:
                 },
             )
         intro = _introspection(api, doc, op, raw)
-        state = ExecutionState(snap.clients, raw, snap.planner.applies)
-        await run_plan(planned.plan.node, state)
         root = {
             OperationType.QUERY: api.query_type,
             OperationType.MUTATION: api.mutation_type,
             OperationType.SUBSCRIPTION: api.subscription_type,
         }[op.operation]
         assert isinstance(root, GraphQLObjectType)
-        shaper = Shaper(api, planned.context, state.errors)
-        data = shaper.shape_root(state.data, root, op.selection_set, intro)
+        return PreparedRequest(snap, op, raw, planned, intro, root, authz)
+
+    async def run(self, prepared: PreparedRequest, *, expose_plan: bool = False) -> GraphQLResponse:
+        """Execute a prepared query or mutation whose plan has no `Defer` node."""
+        snap, planned, op = prepared.snapshot, prepared.planned, prepared.operation
+        state = ExecutionState(snap.clients, prepared.variables, snap.planner.applies)
+        await run_plan(planned.plan.node, state)
+        shaper = Shaper(snap.documents.schema, planned.context, state.errors)
+        data = shaper.shape_root(
+            state.data, prepared.root, op.selection_set, prepared.introspection
+        )
+        if prepared.authorization is not None:
+            prepared.authorization.finish(state.errors)
         body: dict[str, Any] = {"data": data}
         if state.errors:
             body["errors"] = state.errors
@@ -181,8 +272,8 @@ class Router:
         return GraphQLResponse(200, body)
 
 
-def _bad(message: str, code: ErrorCode) -> GraphQLResponse:
-    return GraphQLResponse(400, {"errors": [graphql_error(message, None, code)]})
+def _bad(message: str, code: ErrorCode | str, status: int = 400) -> GraphQLResponse:
+    return GraphQLResponse(status, {"errors": [graphql_error(message, None, code)]})
 
 
 def _with_code(err: dict[str, Any], code: ErrorCode) -> dict[str, Any]:

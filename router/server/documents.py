@@ -7,11 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql.type.directives import GraphQLDeferDirective
 
 from router.errors import ErrorCode
 from router.planner import condition_variables
 
-__all__ = ["DocumentCache", "PreparedDocument"]
+__all__ = ["DocumentCache", "PreparedDocument", "with_defer"]
+
+
+def with_defer(schema: GraphQLSchema) -> GraphQLSchema:
+    """The API schema plus `@defer(label, if)`, which the router serves (incremental delivery)."""
+    if any(d.name == "defer" for d in schema.directives):
+        return schema
+    kwargs = schema.to_kwargs()
+    kwargs["directives"] = (*schema.directives, GraphQLDeferDirective)
+    return GraphQLSchema(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)

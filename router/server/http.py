@@ -9,8 +9,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from router.errors import ErrorCode, graphql_error
-from router.server.core import Router
+from router.security.codes import is_policy_rejection
+from router.security.front_door import admit, execute_admitted
+from router.server.core import GraphQLResponse, Router
 from router.server.graphiql import graphiql_page
+from router.server.transports import respond
 
 __all__ = ["graphql_endpoint", "health_endpoint"]
 
@@ -46,7 +49,7 @@ async def graphql_endpoint(request: Request) -> Response:
     )
     if request.method == "GET":
         params = request.query_params
-        if "query" not in params and router.settings.graphiql:
+        if "query" not in params and router.settings.graphiql_enabled:
             if "text/html" in request.headers.get("accept", ""):
                 return HTMLResponse(
                     graphiql_page(
@@ -57,34 +60,39 @@ async def graphql_endpoint(request: Request) -> Response:
                         ),
                     )
                 )
-        variables: Any = None
-        if params.get("variables"):
-            try:
-                variables = orjson.loads(params["variables"])
-            except orjson.JSONDecodeError:
-                return _bad("variables are not valid JSON", media)
-        result = await router.execute(
-            params.get("query"),
-            params.get("operationName") or None,
-            variables,
+    # CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit (router/security)
+    admitted = await admit(request, router)
+    if isinstance(admitted, Response):
+        return admitted
+    accept = "application/json" if admitted.batch else request.headers.get("accept", "")
+    results = await execute_admitted(
+        router,
+        admitted,
+        lambda op, query: respond(
+            router,
+            accept,
+            query,
+            op.operation_name,
+            op.variables,
             expose_plan=expose,
-            allow_mutation=False,
-        )
-    else:
-        try:
-            payload = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return _bad("body is not valid JSON", media)
-        if not isinstance(payload, dict):
-            return _bad("body must be a JSON object", media)
-        result = await router.execute(
-            payload.get("query"),
-            payload.get("operationName") or None,
-            payload.get("variables"),
-            expose_plan=expose,
-        )
+            allow_mutation=request.method == "POST",
+        ),
+    )
+    if isinstance(results, GraphQLResponse):  # the router deadline passed
+        return _json(results.body, results.status, media)
+    if admitted.batch:
+        bodies = [r.body for r in results if isinstance(r, GraphQLResponse)]
+        return Response(orjson.dumps(bodies), media_type=media)
+    result = results[0]
+    if isinstance(result, Response):
+        return result  # streamed: SSE or multipart (subscriptions, @defer)
     status = result.status
-    if media == "application/json" and status == 400 and "errors" in result.body:
+    if (
+        media == "application/json"
+        and status == 400
+        and "errors" in result.body
+        and not is_policy_rejection(result.body)  # limits, CSRF, safelist keep their 400
+    ):
         # GraphQL over HTTP: application/json answers GraphQL errors with 200.
         status = 200 if result.body.get("errors") else status
     return _json(result.body, status, media)

@@ -1,0 +1,1 @@
+"""JWT authentication (JWKS) and @authenticated / @requiresScopes authorization."""

@@ -1,0 +1,1 @@
+"""Request and operation limits, checked before planning."""

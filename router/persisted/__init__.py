@@ -1,0 +1,1 @@
+"""Persisted queries: APQ and the manifest safelist."""

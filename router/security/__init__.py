@@ -1,0 +1,1 @@
+"""Production-mode defences: CSRF, CORS, introspection, error redaction, codes."""

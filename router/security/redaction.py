@@ -1,0 +1,40 @@
+"""Subgraph error redaction (production mode).
+
+A subgraph's error messages can carry stack traces, SQL, hostnames or user
+text. The client gets a generic message plus what it needs to act and to quote
+to an operator (path, `extensions.code`, `serviceName`, the trace id); the
+original is logged under the same trace id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+__all__ = ["REDACTED_MESSAGE", "redact_subgraph_errors"]
+
+REDACTED_MESSAGE = "Subgraph errors redacted"
+_KEPT_EXTENSIONS = ("code", "serviceName")
+
+log = logging.getLogger("router.errors")
+
+
+def redact_subgraph_errors(errors: list[dict[str, Any]], trace_id: str) -> list[dict[str, Any]]:
+    """Errors with `extensions.serviceName` (those that came from, or are about, a
+    subgraph call) lose their message and extra extensions; others pass unchanged."""
+    out = []
+    for err in errors:
+        ext = err.get("extensions")
+        if not isinstance(ext, dict) or "serviceName" not in ext:
+            out.append(err)
+            continue
+        service = ext.get("serviceName")
+        log.warning("subgraph error (trace %s, %s): %s", trace_id, service, err.get("message"))
+        kept = {k: ext[k] for k in _KEPT_EXTENSIONS if k in ext}
+        kept["traceId"] = trace_id
+        red: dict[str, Any] = {"message": REDACTED_MESSAGE}
+        if "path" in err:
+            red["path"] = err["path"]
+        red["extensions"] = kept
+        out.append(red)
+    return out

@@ -1,0 +1,1 @@
+"""Subgraph traffic: timeouts, retries, breakers, dedup, concurrency caps, rate limits."""

@@ -1,0 +1,164 @@
+"""The path of one subgraph call: headers -> dedup -> breaker -> retries -> cap -> timeout.
+
+propagated headers      from the client request (rules in `headers.py`)
+in-flight dedup         identical queries share one call (never mutations)
+circuit breaker         fail fast while the subgraph is down
+retries                 queries only, jittered back-off, budgeted
+concurrency cap         calls in flight per subgraph
+timeout                 per attempt, waiting for the cap included
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
+
+import orjson
+
+from router.errors import SubgraphTimeout, SubgraphUnreachable
+from router.security.context import current_request
+from router.traffic.breaker import CircuitBreaker
+from router.traffic.config import SubgraphTraffic
+from router.traffic.dedup import InFlight
+from router.traffic.headers import HeaderPropagation
+from router.traffic.retry import RetryBudget, backoff_delay
+
+if TYPE_CHECKING:
+    from router.executor.client import RawResponse, SubgraphClient
+
+__all__ = ["CircuitOpen", "SubgraphPolicy"]
+
+log = logging.getLogger("router.traffic")
+
+
+class CircuitOpen(SubgraphUnreachable):
+    """The subgraph's breaker is open: the call was not made."""
+
+
+class SubgraphPolicy:
+    def __init__(
+        self,
+        name: str,
+        traffic: SubgraphTraffic,
+        headers: HeaderPropagation,
+        timeout_s: float,
+    ) -> None:
+        self.name = name
+        self.traffic = traffic
+        self.headers = headers
+        self.timeout_s = traffic.timeout_s or timeout_s
+        self.breaker = CircuitBreaker(traffic.breaker) if traffic.breaker.enabled else None
+        retry = traffic.retry
+        self.budget = RetryBudget(retry.budget_ratio, retry.budget_min_per_s)
+        self._cap = asyncio.Semaphore(traffic.max_concurrency) if traffic.max_concurrency else None
+        self.inflight: InFlight[RawResponse] = InFlight()
+        #: upstream attempts made (tests and metrics read it)
+        self.attempts = 0
+
+    async def send(self, client: SubgraphClient, query: str, body: bytes) -> RawResponse:
+        ctx = current_request.get()
+        extra = self.headers.outgoing(self.name, ctx.headers) if ctx is not None else {}
+        mutation = query.lstrip().startswith("mutation")
+        if self.traffic.dedup and not mutation:
+            key = body + b"\x00" + orjson.dumps(extra, option=orjson.OPT_SORT_KEYS)
+            return await self.inflight.run(key, lambda: self._call(client, body, extra, False))
+        return await self._call(client, body, extra, mutation)
+
+    async def _call(
+        self, client: SubgraphClient, body: bytes, extra: Mapping[str, str], mutation: bool
+    ) -> RawResponse:
+        retry = self.traffic.retry
+        self.budget.record_request()
+        attempt = 0
+        while True:
+            raw, exc, retryable, wait = await self._attempt(client, body, extra)
+            if (
+                not retryable
+                or mutation
+                or not retry.enabled
+                or attempt >= retry.max_retries
+                or not self.budget.try_spend()
+            ):
+                if exc is not None:
+                    raise exc
+                assert raw is not None
+                return raw
+            delay = max(backoff_delay(retry, attempt), wait)
+            log.info("retrying %s in %.3fs (attempt %d)", self.name, delay, attempt + 2)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _attempt(
+        self, client: SubgraphClient, body: bytes, extra: Mapping[str, str]
+    ) -> tuple[RawResponse | None, Exception | None, bool, float]:
+        """(response, error, retryable, minimum wait) of one call."""
+        retry = self.traffic.retry
+        breaker = self.breaker
+        if breaker is not None and not breaker.allow():
+            return (
+                None,
+                CircuitOpen(
+                    self.name,
+                    f"circuit breaker open, failing fast (next probe in {breaker.retry_in():.1f}s)",
+                ),
+                False,
+                0.0,
+            )
+        self.attempts += 1
+        try:
+            raw = await _bounded(
+                self._cap,
+                self.timeout_s,
+                lambda: client.fetch(body, extra, self.traffic.max_response_bytes),
+                self.name,
+            )
+        except SubgraphTimeout as exc:
+            if breaker is not None:
+                breaker.record(False)
+            return None, exc, retry.on_timeout, 0.0
+        except SubgraphUnreachable as exc:
+            if breaker is not None:
+                breaker.record(False)
+            return None, exc, retry.on_connection_error, 0.0
+        except BaseException:
+            if breaker is not None:
+                breaker.release()  # cancelled: a probe slot must not leak
+            raise
+        ok = raw.status < 500 and raw.content.lstrip()[:1] == b"{"
+        if breaker is not None:
+            breaker.record(ok)
+        if raw.status == 429:
+            wait = _retry_after(raw.headers.get("retry-after"))
+            allowed = retry.on_429 and wait is not None and wait <= retry.max_retry_after_s
+            return raw, None, allowed, wait or 0.0
+        if raw.status in retry.on_status:
+            wait = _retry_after(raw.headers.get("retry-after")) or 0.0
+            return raw, None, wait <= retry.max_retry_after_s, wait
+        return raw, None, False, 0.0
+
+
+async def _bounded(
+    cap: asyncio.Semaphore | None,
+    timeout_s: float,
+    call: Callable[[], Awaitable[RawResponse]],
+    name: str,
+) -> RawResponse:
+    try:
+        async with asyncio.timeout(timeout_s):
+            if cap is None:
+                return await call()
+            async with cap:
+                return await call()
+    except TimeoutError:
+        raise SubgraphTimeout(name, f"no answer within {timeout_s:g}s") from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None  # an HTTP date: treat as unknown

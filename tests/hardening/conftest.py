@@ -1,0 +1,49 @@
+"""Fixtures for tests/hardening: a real misbehaving subgraph server and router harnesses."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import hardening_subgraphs as subgraphs
+from hardening_harness import Harness, MakeRouter, shop_sdl
+from hardening_server import SubgraphServer
+
+from router.app import create_router_app
+from router.settings import RouterSettings
+
+
+@pytest.fixture
+async def shop() -> AsyncIterator[SubgraphServer]:
+    subgraphs.reset()
+    server = await SubgraphServer(subgraphs.SCHEMAS).start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def make_router(shop: SubgraphServer) -> AsyncIterator[MakeRouter]:
+    made: list[Harness] = []
+
+    async def make(settings: RouterSettings | dict[str, Any] | None = None, **urls: str) -> Harness:
+        if isinstance(settings, dict):
+            settings = RouterSettings.model_validate(settings)
+        h = Harness(create_router_app(shop_sdl(shop, **urls), settings=settings))
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        await h.aclose()
+
+
+@pytest.fixture
+async def router(make_router: MakeRouter) -> Harness:
+    """The router in production mode (the defaults)."""
+    return await make_router()
