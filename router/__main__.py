@@ -9,6 +9,7 @@ import uvicorn
 
 from router.app import create_router_app
 from router.settings import RouterSettings, load_router_settings
+from router.telemetry import instrument
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     app = create_router_app(sdl, settings=settings)
     uvicorn.run(
-        app,
+        instrument(app),  # tracing only when CHORUS_TRACES_EXPORTER names an exporter
         host=args.host,
         port=args.port,
         loop="uvloop",

@@ -3,18 +3,18 @@ Prometheus series for requests, fetches and the plan cache.
 
 Spans never carry variables or query text: the document is identified by its
 SHA-256, so traces can be shared without leaking what users sent. The W3C trace
-context reaches subgraphs through the instrumented httpx client.
+context reaches subgraphs in the `traceparent` header of every fetch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,6 +25,9 @@ __all__ = [
     "instrument",
     "metrics_endpoint",
     "plan_span",
+    "record_fetch_error",
+    "record_plan",
+    "record_request",
     "request_span",
 ]
 
@@ -52,6 +55,23 @@ PLAN_CACHE = Counter("chorus_router_plan_cache", "Query plan cache lookups", ["r
 
 tracer = trace.get_tracer("chorus.router")
 
+#: set by `instrument()` when an exporter is configured; guards per-request tracing work
+TRACING = False
+
+
+def with_trace_context(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """Headers plus the current span's W3C `traceparent`, so subgraph spans join the trace.
+
+    The router's own context replaces a client's `traceparent` that header rules forwarded.
+    """
+    if not TRACING:
+        return headers
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    if not carrier:
+        return headers
+    return {**(headers or {}), **carrier}
+
 
 def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
@@ -69,10 +89,15 @@ def request_span(operation_name: str | None, document: str | None) -> Iterator[A
 
 
 @contextmanager
-def plan_span(cache_hit: bool) -> Iterator[Any]:
+def plan_span() -> Iterator[Any]:
+    """Wraps planning; call `record_plan(span, hit)` inside once the cache answered."""
+    with tracer.start_as_current_span("plan") as span:
+        yield span
+
+
+def record_plan(span: Any, cache_hit: bool) -> None:
     PLAN_CACHE.labels("hit" if cache_hit else "miss").inc()
-    with tracer.start_as_current_span("plan", attributes={"chorus.plan.cache_hit": cache_hit}) as s:
-        yield s
+    span.set_attribute("chorus.plan.cache_hit", cache_hit)
 
 
 @contextmanager
@@ -101,20 +126,18 @@ async def metrics_endpoint(_request: Request) -> Response:
 
 
 def instrument(app: Any) -> Any:
-    """Trace the ASGI app (continuing an incoming traceparent) and every httpx call.
+    """Trace the ASGI app (continuing an incoming traceparent); fetches carry the context on.
 
     With no exporter configured (CHORUS_TRACES_EXPORTER unset or `none`) the router
     stays uninstrumented: tracing costs CPU on every request and nobody would read it.
     """
+    global TRACING
     if os.environ.get("CHORUS_TRACES_EXPORTER", "none") == "none":
         return app
+    TRACING = True
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     from observability import configure_tracing
 
     configure_tracing("router")
-    instrumentor = HTTPXClientInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument()
     return OpenTelemetryMiddleware(app, excluded_urls="health,metrics")

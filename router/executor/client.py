@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
+from router import telemetry
 from router.errors import SubgraphBadResponse, SubgraphTimeout, SubgraphUnreachable
 from router.executor.http1 import ConnectionPool, ResponseTooLarge
 from router.security.subgraph_errors import sanitize_errors
@@ -87,6 +88,7 @@ class SubgraphClient:
         max_bytes: int | None = None,
     ) -> RawResponse:
         """POST `content`; the body is read up to `max_bytes` (larger is an error)."""
+        extra_headers = telemetry.with_trace_context(extra_headers)
         if self._pool is not None:
             try:
                 r = await self._pool.post(content, extra_headers, max_bytes)

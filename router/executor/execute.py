@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from router import telemetry
 from router.errors import ErrorCode, SubgraphError, graphql_error
 from router.executor.client import SubgraphClient
 from router.executor.entities import (
@@ -77,13 +78,19 @@ async def _send(
             )
         )
         return None
-    try:
-        return await client.request(fetch.operation, variables)
-    except SubgraphError as exc:
-        state.errors.append(
-            graphql_error(str(exc), error_path, exc.code, {"serviceName": fetch.service_name})
-        )
-        return None
+    reps = variables.get("representations")
+    with telemetry.fetch_span(fetch.service_name, len(reps) if isinstance(reps, list) else None):
+        try:
+            result = await client.request(fetch.operation, variables)
+        except SubgraphError as exc:
+            telemetry.record_fetch_error(fetch.service_name)
+            state.errors.append(
+                graphql_error(str(exc), error_path, exc.code, {"serviceName": fetch.service_name})
+            )
+            return None
+    if result.get("errors"):
+        telemetry.record_fetch_error(fetch.service_name)
+    return result
 
 
 def subgraph_error(err: Any, path: Path | None, service: str) -> dict[str, Any]:

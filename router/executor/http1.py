@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import ssl
 from collections.abc import Mapping
 from typing import cast
@@ -49,6 +50,7 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
+        self._fd = -1
         self.usable = False
         #: loop time the last exchange ended (idle connections expire)
         self.idle_since = 0.0
@@ -66,6 +68,8 @@ class _Connection(asyncio.Protocol):
     # ----------------------------------------------------------- protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        sock = transport.get_extra_info("socket")
+        self._fd = sock.fileno() if sock is not None else -1
         self.usable = True
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -138,9 +142,22 @@ class _Connection(asyncio.Protocol):
                 self.transport.abort()
 
     def reusable(self, idle_after: float) -> bool:
-        """Open, clean, and idle since after `idle_after` (loop time)."""
+        """Open, clean, idle since after `idle_after` (loop time), and nothing to read.
+
+        An idle connection with bytes or an EOF waiting in the kernel (a server
+        that closed it, which the event loop has not seen yet) is not reused:
+        a request written to it would be lost.
+        """
         t = self.transport
-        return self.usable and self.idle_since > idle_after and t is not None and not t.is_closing()
+        if not self.usable or self.idle_since <= idle_after or t is None or t.is_closing():
+            return False
+        if self._fd >= 0:
+            try:
+                readable, _, _ = select.select((self._fd,), (), (), 0)
+            except (OSError, ValueError):
+                return False
+            return not readable
+        return True
 
     def exchange(self, request: bytes, max_bytes: int | None) -> asyncio.Future[HTTPResponse]:
         assert self.transport is not None and self._waiter is None

@@ -54,6 +54,8 @@ class QueryPlanner:
         self.applies = make_applies(sg)
         self._cache: OrderedDict[tuple[object, ...], PlannedOperation] = OrderedDict()
         self._cache_size = cache_size
+        #: whether the latest `plan()` call was answered from the cache (telemetry reads it)
+        self.last_was_hit = False
 
     def plan(
         self,
@@ -68,7 +70,9 @@ class QueryPlanner:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
+                self.last_was_hit = True
                 return hit
+        self.last_was_hit = False
         planned = self._plan(doc, op, conditions)
         if key is not None:
             self._cache[key] = planned

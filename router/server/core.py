@@ -7,6 +7,7 @@ flight finish on the schema they started with.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from router import telemetry
 from router.auth.authorize import AuthorizationResult, Authorizer
 from router.errors import ErrorCode, graphql_error
 from router.executor.client import SubgraphClient
@@ -55,6 +57,8 @@ DEFER_BAD_HEADER = "DEFER_BAD_HEADER"
 class GraphQLResponse:
     status: int
     body: dict[str, Any]
+    #: query / mutation once the operation is known (metrics label)
+    operation_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,31 @@ class Router:
         allow_mutation: bool = True,
     ) -> GraphQLResponse:
         """One request, one response (no subscriptions, no `@defer`: see `streams.py`)."""
+        started = time.perf_counter()
+        with telemetry.request_span(operation_name, query) as span:
+            response = await self._execute(
+                query,
+                operation_name,
+                variables,
+                expose_plan=expose_plan,
+                allow_mutation=allow_mutation,
+            )
+            kind = response.operation_type or "unknown"
+            outcome = "error" if response.status >= 400 or response.body.get("errors") else "ok"
+            span.set_attribute("graphql.operation.type", kind)
+            span.set_attribute("chorus.outcome", outcome)
+        telemetry.record_request(kind, outcome, time.perf_counter() - started)
+        return response
+
+    async def _execute(
+        self,
+        query: str | None,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        *,
+        expose_plan: bool,
+        allow_mutation: bool,
+    ) -> GraphQLResponse:
         prepared = self.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
         if isinstance(prepared, GraphQLResponse):
             return prepared
@@ -230,12 +259,16 @@ class Router:
             claims = ctx.claims if ctx is not None else None
             authz = snap.authorizer.filter(doc, op, claims, (query, operation_name))
         try:
-            if authz is None:
-                planned = snap.planner.plan(doc, op, conds, cache_key=(query, operation_name))
-            else:
-                key = (query, operation_name, authz.cache_key)
-                planned = snap.planner.plan(authz.document, authz.operation, conds, cache_key=key)
-                planned = authz.reshape(planned, conds, snap.planner.applies)
+            with telemetry.plan_span() as span:
+                if authz is None:
+                    planned = snap.planner.plan(doc, op, conds, cache_key=(query, operation_name))
+                else:
+                    key = (query, operation_name, authz.cache_key)
+                    planned = snap.planner.plan(
+                        authz.document, authz.operation, conds, cache_key=key
+                    )
+                    planned = authz.reshape(planned, conds, snap.planner.applies)
+                telemetry.record_plan(span, snap.planner.last_was_hit)
         except PlanningError as exc:
             return GraphQLResponse(
                 200,
@@ -269,7 +302,7 @@ class Router:
             body["errors"] = state.errors
         if expose_plan:
             body["extensions"] = {"queryPlan": planned.plan.to_dict()}
-        return GraphQLResponse(200, body)
+        return GraphQLResponse(200, body, operation_type=op.operation.value)
 
 
 def _bad(message: str, code: ErrorCode | str, status: int = 400) -> GraphQLResponse:
