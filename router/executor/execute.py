@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+)
 
 from router import telemetry
 from router.errors import ErrorCode, SubgraphError, graphql_error
@@ -143,7 +152,11 @@ async def _run_entities(node: Flatten, state: ExecutionState) -> None:
         return
     variables = _variables(fetch, state)
     variables["representations"] = reps
-    result = await _send(fetch, variables, state, owners[0][0][1])
+    # A failed fetch is reported on the first field it should have provided, so the
+    # client sees which field is null (e.g. ["say", "reply"]) and the rest stands.
+    first = _first_entity_field(fetch.operation)
+    error_path = [*owners[0][0][1], first] if first else owners[0][0][1]
+    result = await _send(fetch, variables, state, error_path)
     if result is None:
         return
     data = result.get("data")
@@ -159,6 +172,35 @@ async def _run_entities(node: Flatten, state: ExecutionState) -> None:
         state.errors.append(
             subgraph_error(err, _entity_error_path(err, owners), fetch.service_name)
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_entity_field(operation: str) -> str | None:
+    """The response key of the first field an `_entities` fetch selects on the entity."""
+    try:
+        doc = parse(operation, no_location=True)
+    except GraphQLError:
+        return None
+    for definition in doc.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        for root in definition.selection_set.selections:
+            if isinstance(root, FieldNode) and root.selection_set is not None:
+                return _first_field(root.selection_set)
+    return None
+
+
+def _first_field(selection_set: SelectionSetNode) -> str | None:
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            if sel.name.value == "__typename":
+                continue
+            return sel.alias.value if sel.alias else sel.name.value
+        if isinstance(sel, InlineFragmentNode):
+            found = _first_field(sel.selection_set)
+            if found:
+                return found
+    return None
 
 
 def _entity_error_path(err: Any, owners: list[list[tuple[dict[str, Any], Path]]]) -> Path:

@@ -15,6 +15,9 @@ import httpx
 import pytest
 from pipeline_stack import Stack, alive, descendants, start_stack
 
+# the first run of a fresh checkout trains the default models inside the fixture
+pytestmark = pytest.mark.timeout(1800)
+
 SAY = """mutation($c: ID, $t: String!) { say(conversationId: $c, text: $t) {
   index conversation { id }
   understanding { intent { name } }

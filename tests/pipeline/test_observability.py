@@ -13,6 +13,9 @@ import httpx
 import pytest
 from pipeline_stack import PORTS, Stack, start_stack
 
+# the first run of a fresh checkout trains the default models inside the fixture
+pytestmark = pytest.mark.timeout(1800)
+
 SAY = """mutation($t: String!) { say(text: $t) {
   understanding { intent { name } } action { name } reply { text } } }"""
 

@@ -8,7 +8,11 @@ import asyncio
 import sqlite3
 
 import httpx
+import pytest
 from pipeline_stack import Stack, alive, descendants
+
+# the first run of a fresh checkout trains the default models inside the fixture
+pytestmark = pytest.mark.timeout(1800)
 
 SAY = """
 mutation Say($conversationId: ID, $text: String!) {

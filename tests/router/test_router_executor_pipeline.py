@@ -136,7 +136,7 @@ async def test_failing_entity_subgraph_keeps_other_fields() -> None:
         "turn": {"id": "t1", "text": "book a table for two", "understanding": None}
     }
     assert len(body["errors"]) == 1
-    assert body["errors"][0]["path"] == ["turn"]
+    assert body["errors"][0]["path"] == ["turn", "understanding"]  # the field left null
     assert body["errors"][0]["extensions"]["serviceName"] == "nlu"
 
 
