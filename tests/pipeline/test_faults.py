@@ -69,6 +69,7 @@ def test_generation_outage_gives_partial_data_and_recovers(fault_stack: Stack) -
         sent += 1
         assert response.status_code == 200, response.text
         body = response.json()
+        assert body.get("data"), body
         say = body["data"]["say"]
         assert say["understanding"]["intent"]["name"], body
         assert say["action"]["name"], body
