@@ -1,0 +1,1 @@
+"""Side-by-side benchmark of Chorus's router against Apollo Gateway and Hive Gateway."""
