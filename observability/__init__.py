@@ -5,6 +5,6 @@ team's own subgraph) can use it without pulling in the router or the models.
 """
 
 from observability.logs import configure_logging
-from observability.tracing import configure_tracing
+from observability.tracing import configure_tracing, tracing_enabled
 
-__all__ = ["configure_logging", "configure_tracing"]
+__all__ = ["configure_logging", "configure_tracing", "tracing_enabled"]

@@ -49,6 +49,11 @@ class JsonLinesSpanExporter(SpanExporter):
         return None
 
 
+def tracing_enabled() -> bool:
+    """Whether an SDK tracer provider is installed (an exporter was configured, or a test's)."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def configure_tracing(service: str, exporter: str | None = None) -> TracerProvider | None:
     """Install a tracer provider for `service` (idempotent; the first call in a process wins)."""
     global _configured
@@ -56,6 +61,11 @@ def configure_tracing(service: str, exporter: str | None = None) -> TracerProvid
         if _configured is not None:
             return None
         choice = exporter or os.environ.get("CHORUS_TRACES_EXPORTER", "none")
+        if choice == "none":
+            # No provider at all: OpenTelemetry's no-op tracer costs next to nothing,
+            # and instrumentation checks `tracing_enabled()` to stay out of the way.
+            _configured = choice
+            return None
         provider = TracerProvider(resource=Resource.create({"service.name": service}))
         if choice == "console":
             provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
@@ -68,7 +78,7 @@ def configure_tracing(service: str, exporter: str | None = None) -> TracerProvid
             provider.add_span_processor(
                 SimpleSpanProcessor(JsonLinesSpanExporter(directory, service))
             )
-        elif choice != "none":
+        else:
             raise ValueError(
                 f"CHORUS_TRACES_EXPORTER={choice!r}: expected none, console, otlp or jsonl:DIR"
             )

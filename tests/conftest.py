@@ -10,6 +10,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -24,9 +27,10 @@ SHARED = REPO.parent / "shared"
 
 # One tracer provider for the test process, recording in memory (nothing exported).
 _SPANS = InMemorySpanExporter()
-_provider = configure_tracing("chorus-tests", exporter="none")
-if _provider is not None:
-    _provider.add_span_processor(SimpleSpanProcessor(_SPANS))
+_provider = TracerProvider(resource=Resource.create({"service.name": "chorus-tests"}))
+_provider.add_span_processor(SimpleSpanProcessor(_SPANS))
+trace.set_tracer_provider(_provider)
+configure_tracing("chorus-tests", exporter="none")  # later calls in this process are no-ops
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from models.monitoring import MONITOR, VersionStats
 from models.nlu.understanding import Understanding as UnderstandingResult
 from subgraphs.nlu.service import NLUService
 
@@ -64,6 +65,40 @@ class Understanding:
         )
 
 
+@strawberry.federation.type(
+    shareable=True,
+    description="How one model version did over the recent window (in this process's memory).",
+)
+class ModelVersionStats:
+    name: str
+    version: str
+    requests: int = strawberry.field(description="answered calls within the window")
+    latency_p50_ms: float = strawberry.field(description="queue wait + forward pass, per call")
+    latency_p95_ms: float
+    latency_p99_ms: float
+    mean_confidence: float | None = strawberry.field(
+        description="mean confidence of the top prediction (null: the model reports none)"
+    )
+    fallback_rate: float | None = strawberry.field(
+        description="share of calls that fell back (low confidence or ambiguous)"
+    )
+    window_s: float = strawberry.field(description="length of the window in seconds")
+
+    @classmethod
+    def of(cls, s: VersionStats) -> ModelVersionStats:
+        return cls(
+            name=s.name,
+            version=s.version,
+            requests=s.requests,
+            latency_p50_ms=round(s.latency_p50_ms, 3),
+            latency_p95_ms=round(s.latency_p95_ms, 3),
+            latency_p99_ms=round(s.latency_p99_ms, 3),
+            mean_confidence=s.mean_confidence,
+            fallback_rate=s.fallback_rate,
+            window_s=s.window_s,
+        )
+
+
 def _service(info: Info) -> NLUService:
     return info.context["nlu"]  # type: ignore[no-any-return]
 
@@ -98,6 +133,14 @@ class Query:
         """The model version serving requests (null while it loads)."""
         model = _service(info).model
         return ModelRef(name=model.ref.name, version=model.ref.version) if model else None
+
+    @strawberry.field(
+        description="Per version of model `name`: requests, latency percentiles, mean "
+        "confidence and fallback rate over the recent window, to compare a candidate "
+        "with production. Empty when the model answered nothing within the window."
+    )
+    def model_stats(self, name: str) -> list[ModelVersionStats]:
+        return [ModelVersionStats.of(s) for s in MONITOR.stats(name)]
 
 
 @strawberry.type

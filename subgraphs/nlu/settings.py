@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,13 +18,31 @@ class NLUSettings(BaseSettings):
     model_path: Path | None = Field(
         None, description="serve this artefact directory instead of the registry's version"
     )
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="encoder precision; auto: bf16 where the CPU has native bfloat16"
+    )
     max_text_length: int = Field(1000, ge=1, description="longest accepted utterance (chars)")
-    max_batch_size: int = Field(32, ge=1)
-    max_wait_ms: float = Field(2.0, ge=0)
-    max_queue: int = Field(1024, ge=1)
+    batching: bool = Field(
+        True,
+        description="share forward passes between concurrent requests "
+        "(CHORUS_NLU_BATCHING=0 serves one request per pass: the baseline of bench/inference.py)",
+    )
+    max_batch_size: int = Field(32, ge=1, description="most requests in one forward pass")
+    max_wait_ms: float = Field(
+        2.0, ge=0, description="how long a partial batch may linger (only under concurrency)"
+    )
+    max_queue: int = Field(1024, ge=1, description="requests waiting beyond this answer OVERLOADED")
+    gc_freeze: bool = Field(
+        True, description="freeze the start-up heap out of the garbage collector once ready"
+    )
     fallback_threshold: float | None = Field(
         None, ge=0, le=1, description="override the model's fallback confidence threshold"
     )
     ambiguity_threshold: float | None = Field(
         None, ge=0, le=1, description="override the model's top-2 ambiguity threshold"
     )
+
+    @property
+    def batch_size(self) -> int:
+        """The batcher's ``max_batch_size``: 1 when batching is off."""
+        return self.max_batch_size if self.batching else 1

@@ -5,54 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from nlu_http import ENTITIES, UNDERSTAND, gql, serving
 from starlette.applications import Starlette
 
 from subgraphs.nlu.app import create_app
 from subgraphs.nlu.settings import NLUSettings
-
-UNDERSTAND = """
-query($text: String!) {
-  understand(text: $text) {
-    text fallback
-    intent { name confidence }
-    ranking { name confidence }
-    entities { type value text start end confidence extractor }
-    model { name version }
-  }
-}
-"""
-
-ENTITIES = """
-query($reps: [_Any!]!) {
-  _entities(representations: $reps) {
-    ... on Turn {
-      id
-      understanding { intent { name } entities { type value start end } model { version } }
-    }
-  }
-}
-"""
-
-
-@asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        await app.state.readiness.wait()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://nlu") as client:
-            yield client
-
-
-async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +77,13 @@ async def test_entities_share_forward_passes(served: tuple[Starlette, httpx.Asyn
     batcher = app.state.nlu.batcher
     texts = [f"book a table for {n % 9 + 1} at {n % 12 + 1}pm" for n in range(50)]
     reps = [{"__typename": "Turn", "id": str(i), "text": t} for i, t in enumerate(texts)]
-    before = batcher.batches
+    before = batcher.passes
     body = await gql(client, ENTITIES, reps=reps)
     assert "errors" not in body
     turns = body["data"]["_entities"]
     assert [t["id"] for t in turns] == [str(i) for i in range(50)]
     # 50 turns, max batch size 32: two forward passes, not fifty.
-    assert batcher.batches - before <= 3
+    assert batcher.passes - before <= 3
     for t, text in zip(turns, texts, strict=True):
         u = t["understanding"]
         assert u["model"]["version"] == "test-1"
