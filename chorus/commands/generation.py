@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from chorus.commands.registration import register_version
 from models.generation.data import DEFAULT_DOMAIN, DEFAULT_PARAPHRASES, MODEL_NAME
 
 console = Console(highlight=False)
@@ -134,34 +134,4 @@ def _print_metrics(metrics: dict[str, Any], title: str) -> None:
     console.print(table)
 
 
-def _register(
-    name: str,
-    version: str,
-    path: Path,
-    metrics: dict[str, Any],
-    data_hash: str,
-    promote: bool | None,
-) -> str:
-    import migrations
-    from models.db import create_engine, database_url
-    from models.registry import ModelRegistry
-
-    url = database_url()
-    migrations.upgrade(url)
-
-    async def run() -> str:
-        engine = create_engine(url)
-        try:
-            registry = ModelRegistry(engine)
-            make_production = (
-                promote if promote is not None else (await registry.production(name) is None)
-            )
-            stage = "production" if make_production else "candidate"
-            await registry.register(
-                name, version, str(path.resolve()), metrics, data_hash, stage=stage
-            )
-            return stage
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+_register = register_version

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import resource
@@ -22,6 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+
+from chorus.commands.registration import register_version
 
 if TYPE_CHECKING:
     from models.nlu.metrics import NLUReport
@@ -179,37 +180,7 @@ def _detail(report: NLUReport | None) -> dict[str, Any]:
     return {"report": report.as_dict()} if report else {}
 
 
-def _register(
-    name: str,
-    version: str,
-    path: Path,
-    metrics: dict[str, Any],
-    data_hash: str,
-    promote: bool | None,
-) -> str:
-    import migrations
-    from models.db import create_engine, database_url
-    from models.registry import ModelRegistry
-
-    url = database_url()
-    migrations.upgrade(url)
-
-    async def run() -> str:
-        engine = create_engine(url)
-        try:
-            registry = ModelRegistry(engine)
-            make_production = (
-                promote if promote is not None else (await registry.production(name) is None)
-            )
-            stage = "production" if make_production else "candidate"
-            await registry.register(
-                name, version, str(path.resolve()), metrics, data_hash, stage=stage
-            )
-            return stage
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+_register = register_version
 
 
 def test_nlu(

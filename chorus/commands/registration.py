@@ -1,0 +1,45 @@
+"""Registering a freshly trained model version: shared by every `chorus train` command."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+
+def register_version(
+    name: str,
+    version: str,
+    path: Path,
+    metrics: dict[str, Any],
+    data_hash: str,
+    promote: bool | None,
+) -> str:
+    """Migrate the database, register the version and return its stage.
+
+    The first version of a name becomes production (so a fresh stack serves it);
+    later ones are candidates unless `promote` says otherwise.
+    """
+    import migrations
+    from models.db import create_engine, database_url
+    from models.registry import ModelRegistry
+
+    url = database_url()
+    migrations.upgrade(url)
+
+    async def run() -> str:
+        engine = create_engine(url)
+        try:
+            registry = ModelRegistry(engine)
+            make_production = (
+                promote if promote is not None else (await registry.production(name) is None)
+            )
+            stage = "production" if make_production else "candidate"
+            await registry.register(
+                name, version, str(path.resolve()), metrics, data_hash, stage=stage
+            )
+            return stage
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
