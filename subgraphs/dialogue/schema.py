@@ -78,7 +78,7 @@ class Turn:
     given_understanding: strawberry.Private[Any] = None
 
     @strawberry.federation.field(external=True)
-    def understanding(self) -> Understanding:
+    def understanding(self) -> Understanding | None:
         raise user_error(
             "Turn.understanding is resolved by the nlu subgraph; query it through the router",
             "RESOLVED_ELSEWHERE",
@@ -95,7 +95,9 @@ class Turn:
         description="The last action the policy ran for this turn (the one to voice), "
         "with the slots after it. Computed once, then returned as stored.",
     )
-    async def action(self, info: Info) -> Action:
+    async def action(self, info: Info) -> Action | None:
+        # Nullable like `understanding`: without an understanding (NLU down) the turn
+        # still comes back, with the error on the missing part.
         view = await self._settled(info)
         assert view.action is not None
         return Action.of(view.action, _service(info).domain)
@@ -104,7 +106,7 @@ class Turn:
         requires=[REQUIRES_UNDERSTANDING],
         description="Every action the policy ran for this turn, in order.",
     )
-    async def actions(self, info: Info) -> list[Action]:
+    async def actions(self, info: Info) -> list[Action] | None:
         view = await self._settled(info)
         domain = _service(info).domain
         return [Action.of(record, domain) for record in view.actions]

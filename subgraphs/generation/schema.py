@@ -105,7 +105,7 @@ class ActionInput:
 class Turn:
     id: strawberry.ID
     text: str | None = strawberry.federation.field(external=True, graphql_type=str)
-    action: Action | None = strawberry.federation.field(external=True, graphql_type=Action)
+    action: Action | None = strawberry.federation.field(external=True, graphql_type=Action | None)
 
     @strawberry.federation.field(requires=[REPLY_REQUIRES])
     async def reply(self, info: Info) -> Reply | None:

@@ -109,8 +109,11 @@ class Turn:
     text: str = strawberry.federation.field(external=True)
 
     @strawberry.federation.field(requires=["text"])
-    async def understanding(self, info: Info) -> Understanding:
-        """What the utterance means; every turn of one ``_entities`` call shares a batch."""
+    async def understanding(self, info: Info) -> Understanding | None:
+        """What the utterance means; every turn of one ``_entities`` call shares a batch.
+
+        Nullable on purpose: if this subgraph is down or overloaded, the router still
+        returns the turn (its id, text) with an error here instead of losing it all."""
         return Understanding.of(await _service(info).understand(self.text))
 
     @classmethod

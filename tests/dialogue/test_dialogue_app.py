@@ -76,9 +76,9 @@ def test_schema_follows_the_pipeline_contract(tmp_path: Path) -> None:
     sdl = build_schema().as_str()
     assert 'type Turn @key(fields: "id")' in sdl
     assert 'type Conversation @key(fields: "id")' in sdl
-    assert "understanding: Understanding! @external" in sdl
+    assert "understanding: Understanding @external" in sdl
     requires = (
-        'action: Action! @requires(fields: "understanding { intent { name confidence } '
+        'action: Action @requires(fields: "understanding { intent { name confidence } '
         'entities { type value start end } fallback }")'
     )
     assert requires in sdl

@@ -57,7 +57,7 @@ class Action:
 class Turn:
     id: strawberry.ID
     text: str
-    action: Action
+    action: Action | None  # nullable, as in the real dialogue subgraph
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Turn:
