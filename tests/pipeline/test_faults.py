@@ -100,3 +100,42 @@ def test_generation_outage_gives_partial_data_and_recovers(fault_stack: Stack) -
     assert turns["turnCount"] == sent
     assert [t["index"] for t in turns["turns"]] == list(range(sent))
     assert {t["status"] for t in turns["turns"]} == {"DONE"}
+
+
+def test_nlu_outage_keeps_the_turn_and_marks_what_is_missing(fault_stack: Stack) -> None:
+    client = httpx.Client(timeout=60)
+    first = client.post(fault_stack.url, json={"query": SAY, "variables": {"t": "hello"}}).json()
+    conversation = first["data"]["say"]["conversation"]["id"]
+    os.kill(_pid_of(fault_stack, "nlu"), signal.SIGKILL)
+    sent, partial, recovered = 1, 0, 0
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline and recovered < 2:
+        response = client.post(
+            fault_stack.url,
+            json={"query": SAY, "variables": {"c": conversation, "t": f"hello {sent}"}},
+        )
+        sent += 1
+        assert response.status_code == 200, response.text
+        body = response.json()
+        say = body["data"]["say"]  # the turn itself is never lost
+        assert say["conversation"]["id"] == conversation
+        if say["understanding"] is None:
+            partial += 1
+            assert say["action"] is None
+            paths = [e.get("path") for e in body["errors"]]
+            assert ["say", "understanding"] in paths, body["errors"]
+            assert all(e.get("message") for e in body["errors"])
+        elif partial:
+            recovered += 1
+        time.sleep(0.2)
+    assert partial, "the outage was never observed"
+    assert recovered == 2, "understanding did not come back after the restart"
+    turns = client.post(
+        fault_stack.url,
+        json={
+            "query": "query($id: ID!) { conversation(id: $id) { turnCount turns { index } } }",
+            "variables": {"id": conversation},
+        },
+    ).json()["data"]["conversation"]
+    assert turns["turnCount"] == sent
+    assert [t["index"] for t in turns["turns"]] == list(range(sent))
