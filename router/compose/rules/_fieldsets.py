@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..fieldset import FieldSetSyntaxError, Selected, parse_field_set, walk
 from ..model import FieldDef, Subgraph, TypeDef, named_type
+from ..types import CompositionError
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,37 @@ def unknown_field_message(s: Selected) -> str:
         f'Cannot query field "{s.name}" on type "{s.parent}" (if the field is defined in another '
         "subgraph, you need to add it to this subgraph with @external)."
     )
+
+
+def unknown_field_errors(
+    code: str, use: Use, *, parent_must_exist: bool = False
+) -> list[CompositionError]:
+    """One error per selected field the subgraph does not define (or the syntax error).
+
+    `__typename` and selections on unions are always fine. With `parent_must_exist`
+    (`@key`), a selection whose parent type is itself unknown is left to other rules.
+    """
+    fields = selected(use)
+    subgraph = use.subgraph
+    if isinstance(fields, str):
+        problems = [fields]
+    else:
+        problems = []
+        for s in fields:
+            if s.definition is not None or s.name == "__typename":
+                continue
+            parent = subgraph.types.get(s.parent)
+            if parent is None and parent_must_exist:
+                continue
+            if getattr(parent, "kind", "") == "union":
+                continue
+            problems.append(unknown_field_message(s))
+    return [
+        CompositionError(
+            code,
+            f"[{subgraph.name}] {use.where()}: {problem}",
+            (subgraph.name,),
+            (use.coordinate(),),
+        )
+        for problem in problems
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..context import CompositionContext
 from ..types import CompositionError
-from ._fieldsets import selected, unknown_field_message, uses
+from ._fieldsets import unknown_field_errors, uses
 
 CODE = "KEY_INVALID_FIELDS"
 
@@ -18,26 +18,5 @@ def check(ctx: CompositionContext) -> list[CompositionError]:
     errors: list[CompositionError] = []
     for subgraph in ctx.subgraphs:
         for use in uses(subgraph, "key"):
-            fields = selected(use)
-            problems = (
-                [fields]
-                if isinstance(fields, str)
-                else [
-                    unknown_field_message(s)
-                    for s in fields
-                    if s.definition is None
-                    and s.name != "__typename"
-                    and subgraph.types.get(s.parent, None) is not None
-                    and subgraph.types[s.parent].kind not in ("union",)
-                ]
-            )
-            for problem in problems:
-                errors.append(
-                    CompositionError(
-                        CODE,
-                        f"[{subgraph.name}] {use.where()}: {problem}",
-                        (subgraph.name,),
-                        (use.coordinate(),),
-                    )
-                )
+            errors.extend(unknown_field_errors(CODE, use, parent_must_exist=True))
     return errors

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..context import CompositionContext
 from ..model import named_type
 from ..types import CompositionError
-from ._fieldsets import selected, unknown_field_message, uses
+from ._fieldsets import unknown_field_errors, uses
 
 CODE = "PROVIDES_INVALID_FIELDS"
 
@@ -17,25 +17,5 @@ def check(ctx: CompositionContext) -> list[CompositionError]:
             assert use.field is not None
             if named_type(use.field.type) not in subgraph.types:
                 continue
-            fields = selected(use)
-            problems = (
-                [fields]
-                if isinstance(fields, str)
-                else [
-                    unknown_field_message(s)
-                    for s in fields
-                    if s.definition is None
-                    and s.name != "__typename"
-                    and getattr(subgraph.types.get(s.parent), "kind", "") != "union"
-                ]
-            )
-            for problem in problems:
-                errors.append(
-                    CompositionError(
-                        CODE,
-                        f"[{subgraph.name}] {use.where()}: {problem}",
-                        (subgraph.name,),
-                        (use.coordinate(),),
-                    )
-                )
+            errors.extend(unknown_field_errors(CODE, use))
     return errors

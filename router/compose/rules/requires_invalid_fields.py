@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..context import CompositionContext
 from ..types import CompositionError
-from ._fieldsets import selected, unknown_field_message, uses
+from ._fieldsets import unknown_field_errors, uses
 
 CODE = "REQUIRES_INVALID_FIELDS"
 
@@ -18,25 +18,5 @@ def check(ctx: CompositionContext) -> list[CompositionError]:
     errors: list[CompositionError] = []
     for subgraph in ctx.subgraphs:
         for use in uses(subgraph, "requires"):
-            fields = selected(use)
-            problems = (
-                [fields]
-                if isinstance(fields, str)
-                else [
-                    unknown_field_message(s)
-                    for s in fields
-                    if s.definition is None
-                    and s.name != "__typename"
-                    and getattr(subgraph.types.get(s.parent), "kind", "") != "union"
-                ]
-            )
-            for problem in problems:
-                errors.append(
-                    CompositionError(
-                        CODE,
-                        f"[{subgraph.name}] {use.where()}: {problem}",
-                        (subgraph.name,),
-                        (use.coordinate(),),
-                    )
-                )
+            errors.extend(unknown_field_errors(CODE, use))
     return errors
