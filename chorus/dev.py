@@ -35,29 +35,16 @@ from chorus.reload import (
 )
 from chorus.supervisor import Child, Supervisor, python_argv
 
-SDL_QUERY = "{ _service { sdl } }"
 POLL_INTERVAL_S = 2.0
 SOURCE_CHECK_INTERVAL_S = 1.0
-
-
-async def fetch_sdl(url: str) -> str:
-    async with httpx.AsyncClient(timeout=10.0) as client:
-        response = await client.post(url, json={"query": SDL_QUERY})
-        response.raise_for_status()
-        return str(response.json()["data"]["_service"]["sdl"])
 
 
 def subgraph_urls(config: ChorusConfig) -> dict[str, str]:
     return {name: sub.url for name, sub in config.subgraphs.items()}
 
 
-async def compose_running(config: ChorusConfig) -> str:
-    """Compose the supergraph from the SDLs the running subgraphs serve."""
-    sdl, _ = await _compose_running(config)
-    return sdl
-
-
-async def _compose_running(config: ChorusConfig) -> tuple[str, dict[str, str]]:
+async def compose_running(config: ChorusConfig) -> tuple[str, dict[str, str]]:
+    """Compose the supergraph from the SDLs the running subgraphs serve (and return those)."""
     urls = subgraph_urls(config)
     async with httpx.AsyncClient(timeout=10.0) as client:
         sdls = await fetch_sdls(client, urls)
@@ -213,7 +200,7 @@ async def run_stack(
         poller: SchemaPoller | None = None
         if supergraph is None:
             supergraph = config.data_dir / "supergraph.graphql"
-            sdl, sdls = await _compose_running(config)
+            sdl, sdls = await compose_running(config)
             write_atomically(supergraph, sdl)
             poller = SchemaPoller(
                 subgraph_urls(config),
