@@ -113,6 +113,7 @@ def router(
     from starlette.staticfiles import StaticFiles
 
     from router.app import create_router_app
+    from router.server import heap
     from router.settings import RouterSettings, load_router_settings
     from router.telemetry import instrument
 
@@ -154,6 +155,7 @@ def router(
         reload_log.setLevel(logging.INFO)
         watcher = SupergraphFileWatcher(supergraph, application.state.router.reload, sdl)
         served = WatchLifespan(application, lambda: watcher.run(watch_interval))
+    heap.tune_for_serving()
     uvicorn.run(
         served,
         host=host,

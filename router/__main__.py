@@ -8,6 +8,7 @@ from pathlib import Path
 import uvicorn
 
 from router.app import create_router_app
+from router.server import heap
 from router.settings import RouterSettings, load_router_settings
 from router.telemetry import instrument
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         else RouterSettings.model_validate(overrides)
     )
     app = create_router_app(sdl, settings=settings)
+    heap.tune_for_serving()
     uvicorn.run(
         instrument(app),  # tracing only when CHORUS_TRACES_EXPORTER names an exporter
         host=args.host,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -89,11 +90,16 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+#: the span helpers' answer while TRACING is off (class-based: no generator per call)
+_UNTRACED: AbstractContextManager[Any] = nullcontext(_NO_SPAN)
+
+
+def request_span(operation_name: str | None, document: str | None) -> AbstractContextManager[Any]:
+    return _request_span(operation_name, document) if TRACING else _UNTRACED
+
+
 @contextmanager
-def request_span(operation_name: str | None, document: str | None) -> Iterator[Any]:
-    if not TRACING:
-        yield _NO_SPAN
-        return
+def _request_span(operation_name: str | None, document: str | None) -> Iterator[Any]:
     attributes: dict[str, Any] = {}
     if operation_name:
         attributes["graphql.operation.name"] = operation_name
@@ -103,14 +109,9 @@ def request_span(operation_name: str | None, document: str | None) -> Iterator[A
         yield span
 
 
-@contextmanager
-def plan_span() -> Iterator[Any]:
+def plan_span() -> AbstractContextManager[Any]:
     """Wraps planning; call `record_plan(span, hit)` inside once the cache answered."""
-    if not TRACING:
-        yield _NO_SPAN
-        return
-    with tracer.start_as_current_span("plan") as span:
-        yield span
+    return tracer.start_as_current_span("plan") if TRACING else _UNTRACED
 
 
 def record_plan(span: Any, cache_hit: bool) -> None:
@@ -118,12 +119,30 @@ def record_plan(span: Any, cache_hit: bool) -> None:
     span.set_attribute("chorus.plan.cache_hit", cache_hit)
 
 
-@contextmanager
-def fetch_span(subgraph: str, entities: int | None = None) -> Iterator[Any]:
+def fetch_span(subgraph: str, entities: int | None = None) -> AbstractContextManager[Any]:
+    """Times the fetch into its histogram; a span too when tracing."""
     if not TRACING:
-        with _fetch_seconds(subgraph).time():
-            yield _NO_SPAN
-        return
+        return _Timed(_fetch_seconds(subgraph))
+    return _traced_fetch(subgraph, entities)
+
+
+class _Timed:
+    __slots__ = ("_histogram", "_started")
+
+    def __init__(self, histogram: Any) -> None:
+        self._histogram = histogram
+        self._started = 0.0
+
+    def __enter__(self) -> Any:
+        self._started = time.perf_counter()
+        return _NO_SPAN
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._histogram.observe(time.perf_counter() - self._started)
+
+
+@contextmanager
+def _traced_fetch(subgraph: str, entities: int | None) -> Iterator[Any]:
     attributes: dict[str, Any] = {"chorus.subgraph": subgraph}
     if entities is not None:
         attributes["chorus.entities.count"] = entities

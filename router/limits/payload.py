@@ -6,12 +6,11 @@ as a `RequestRejected` (status + one GraphQL error), never as a 500.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 
 from router.errors import graphql_error
 from router.security import codes
@@ -45,24 +44,25 @@ class RequestRejected(Exception):
         return {"errors": [graphql_error(str(self), None, self.code)]}
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
+async def read_body(
+    content_length: str | None, chunks: AsyncIterable[bytes], max_bytes: int
+) -> bytes:
     """The request body, refusing (413) past `max_bytes` without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
+    if content_length is not None:
         try:
-            size = int(declared)
+            size = int(content_length)
         except ValueError:
             raise RequestRejected(400, "invalid Content-Length header") from None
         if size > max_bytes:
             raise _too_large(max_bytes)
-    chunks: list[bytes] = []
+    parts: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         total += len(chunk)
         if total > max_bytes:
             raise _too_large(max_bytes)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        parts.append(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _too_large(max_bytes: int) -> RequestRejected:

@@ -7,12 +7,14 @@ inherit it, so nothing has to be threaded through the executor.
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+
+from opentelemetry import trace
 
 __all__ = ["RequestContext", "current_request", "trace_id_from"]
 
@@ -36,15 +38,14 @@ current_request: ContextVar[RequestContext | None] = ContextVar(
 
 def trace_id_from(headers: Mapping[str, str]) -> str:
     """The current span's trace id, else the client's `traceparent`, else a new one."""
-    try:
-        from opentelemetry import trace
-
-        ctx = trace.get_current_span().get_span_context()
-        if ctx.is_valid:
-            return f"{ctx.trace_id:032x}"
-    except Exception:  # pragma: no cover - tracing is optional
-        pass
-    m = _TRACEPARENT.match(headers.get("traceparent", "").strip().lower())
-    if m and m.group(1) != "0" * 32:
-        return m.group(1)
-    return secrets.token_hex(16)
+    ctx = trace.get_current_span().get_span_context()
+    if ctx.is_valid:
+        return f"{ctx.trace_id:032x}"
+    parent = headers.get("traceparent")
+    if parent:
+        m = _TRACEPARENT.match(parent.strip().lower())
+        if m and m.group(1) != "0" * 32:
+            return m.group(1)
+    # A correlation id, not a secret: OpenTelemetry's own id generator uses `random` too
+    # (os.urandom would cost a system call on every request).
+    return f"{random.getrandbits(128) or 1:032x}"

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import Response
 
 from router.auth.jwt import AuthError
@@ -33,6 +32,7 @@ from router.security.csrf import csrf_message, is_preflighted
 from router.security.negotiation import accepts_json, is_json_content_type
 from router.security.redaction import redact_subgraph_errors
 from router.server.core import GraphQLResponse
+from router.server.request import HttpRequest
 
 if TYPE_CHECKING:
     from router.server.core import Router
@@ -54,7 +54,7 @@ def _error(status: int, message: str, code: str, headers: dict[str, str] | None 
     )
 
 
-async def admit(request: Request, router: Router) -> Admitted | Response:
+async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
     settings = router.settings
     guards = router.guards
     headers = request.headers
@@ -80,7 +80,11 @@ async def admit(request: Request, router: Router) -> Admitted | Response:
                     "'content-type' header must be application/json",
                     codes.INVALID_CONTENT_TYPE_HEADER,
                 )
-            raw = await read_body(request, settings.limits.http_max_request_bytes)
+            raw = await read_body(
+                headers.get("content-length"),
+                request.stream(),
+                settings.limits.http_max_request_bytes,
+            )
             ops, batch = parse_post(raw, settings.limits.max_batch_size)
     except RequestRejected as exc:
         return _error(exc.status, str(exc), exc.code, exc.headers)
@@ -99,7 +103,7 @@ async def admit(request: Request, router: Router) -> Admitted | Response:
             {"www-authenticate": "Bearer"},
         )
     if guards.rate_limiter is not None:
-        wait = guards.rate_limiter.acquire(_client_key(request), len(ops))
+        wait = guards.rate_limiter.acquire(_client_key(request, router), len(ops))
         if wait is not None:
             return _error(
                 429,
@@ -107,17 +111,17 @@ async def admit(request: Request, router: Router) -> Admitted | Response:
                 codes.REQUEST_RATE_LIMITED,
                 {"retry-after": str(wait)},
             )
-    ctx = RequestContext(dict(headers.items()), claims, trace_id_from(headers))
+    ctx = RequestContext(headers, claims, trace_id_from(headers))
     return Admitted(ops, batch, ctx)
 
 
-def _client_key(request: Request) -> str:
-    rl = request.app.state.router.settings.traffic.rate_limit
+def _client_key(request: HttpRequest, router: Router) -> str:
+    rl = router.settings.traffic.rate_limit
     if rl is not None and rl.key_header:
-        v = request.headers.get(rl.key_header)
+        v = request.headers.get(rl.key_header.lower())
         if v:
             return "h:" + v
-    return "ip:" + (request.client.host if request.client else "unknown")
+    return "ip:" + (request.client_host or "unknown")
 
 
 #: runs one operation, given its (persisted-query resolved) text

@@ -43,6 +43,7 @@ from router.planner import (
 from router.planner.operation import select_operation
 from router.security.context import current_request
 from router.security.guards import Guards
+from router.server import heap
 from router.server.documents import DocumentCache, with_defer
 from router.settings import RouterSettings
 from router.supergraph import Supergraph, load_supergraph
@@ -140,6 +141,7 @@ class Router:
     def reload(self, supergraph_sdl: str) -> None:
         """Swap in a new supergraph; raises (and keeps the old one) if it does not load."""
         self.snapshot = self._build(supergraph_sdl)
+        heap.refreeze()
 
     async def aclose(self) -> None:
         for c in self._clients.values():
@@ -235,7 +237,11 @@ class Router:
                 405, {"errors": [graphql_error("mutations need POST", None, "BAD_REQUEST")]}
             )
         api = snap.documents.schema
-        coerced = get_variable_values(api, op.variable_definitions or (), dict(variables or {}))
+        check = prepared.variable_check(op)
+        if check is not None and check.valid(variables or {}):
+            coerced: Any = None
+        else:
+            coerced = get_variable_values(api, op.variable_definitions or (), dict(variables or {}))
         if isinstance(coerced, list):
             return GraphQLResponse(
                 400,

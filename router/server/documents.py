@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
 from graphql.type.directives import GraphQLDeferDirective
 
 from router.errors import ErrorCode
 from router.planner import condition_variables
+from router.server.variables import VariableCheck, variable_check
 
 __all__ = ["DocumentCache", "PreparedDocument", "with_defer"]
 
@@ -29,6 +37,14 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: tuple[dict[str, Any], ...]
     condition_variables: tuple[str, ...]
+    #: id(operation) -> its fast variable check (operations live as long as `document`)
+    _checks: dict[int, VariableCheck | None] = field(default_factory=dict)
+
+    def variable_check(self, op: OperationDefinitionNode) -> VariableCheck | None:
+        key = id(op)
+        if key not in self._checks:
+            self._checks[key] = variable_check(op)
+        return self._checks[key]
 
 
 def _format(err: GraphQLError, code: ErrorCode) -> dict[str, Any]:

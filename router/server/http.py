@@ -1,102 +1,151 @@
-"""Starlette endpoints: POST/GET /graphql and GET /health."""
+"""The GraphQL-over-HTTP endpoint (POST/GET /graphql) as a plain ASGI app, and GET /health.
+
+`GraphQLHttp` is the router's hot path: `router.app` sends `/graphql` requests
+straight to it, not through Starlette's middleware and routing (a quarter of
+the router's CPU per request in bench/router). Requests that need a middleware
+(CORS, when it is configured and the request carries an `Origin`) reach the
+same app through Starlette's stack.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 
-from router.errors import ErrorCode, graphql_error
+from router.errors import graphql_error
 from router.security.codes import is_policy_rejection
 from router.security.front_door import admit, execute_admitted
 from router.server.core import GraphQLResponse, Router
 from router.server.graphiql import graphiql_page
+from router.server.request import HttpRequest
 from router.server.transports import respond
 
-__all__ = ["graphql_endpoint", "health_endpoint"]
+__all__ = ["GraphQLHttp", "health_endpoint"]
+
+log = logging.getLogger("chorus.router")
 
 EXPOSE_PLAN_HEADER = "chorus-expose-query-plan"
-
-
-def _json(body: dict[str, Any], status: int = 200, media: str = "application/json") -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=media)
-
-
-def _router(request: Request) -> Router:
-    router: Router = request.app.state.router
-    return router
-
-
-def _media_type(request: Request) -> str:
-    accept = request.headers.get("accept", "")
-    if "application/graphql-response+json" in accept and "application/json" not in accept:
-        return "application/graphql-response+json"
-    return "application/json"
+_JSON = b"application/json"
+_GRAPHQL_JSON = b"application/graphql-response+json"
 
 
 async def health_endpoint(request: Request) -> Response:
-    return _json({"status": "ok"})
+    return Response(b'{"status":"ok"}', media_type="application/json")
 
 
-async def graphql_endpoint(request: Request) -> Response:
-    router = _router(request)
-    media = _media_type(request)
-    expose = (
-        router.settings.dev
-        and request.headers.get(EXPOSE_PLAN_HEADER, "").strip().lower() == "true"
+def _media_type(accept: str) -> bytes:
+    if "application/graphql-response+json" in accept and "application/json" not in accept:
+        return _GRAPHQL_JSON
+    return _JSON
+
+
+async def _send_json(
+    send: Send,
+    body: Any,
+    status: int = 200,
+    media: bytes = _JSON,
+) -> None:
+    payload = orjson.dumps(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", media),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
     )
-    if request.method == "GET":
-        params = request.query_params
-        if "query" not in params and router.settings.graphiql_enabled:
-            if "text/html" in request.headers.get("accept", ""):
-                return HTMLResponse(
+    await send({"type": "http.response.body", "body": payload})
+
+
+class GraphQLHttp:
+    """POST and GET /graphql for one `Router` (an ASGI app)."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._handle(HttpRequest(scope, receive), scope, tracked)
+        except Exception:
+            log.exception("unhandled error serving %s %s", scope["method"], scope["path"])
+            if not started:
+                error = graphql_error("internal server error", None, "INTERNAL_SERVER_ERROR")
+                await _send_json(send, {"errors": [error]}, 500)
+
+    async def _handle(self, request: HttpRequest, scope: Scope, send: Send) -> None:
+        router = self.router
+        method = request.method
+        headers = request.headers
+        accept = headers.get("accept", "")
+        media = _media_type(accept)
+        expose = (
+            router.settings.dev and headers.get(EXPOSE_PLAN_HEADER, "").strip().lower() == "true"
+        )
+        if method == "GET" and router.settings.graphiql_enabled and "text/html" in accept:
+            if "query" not in request.query_params:
+                page = HTMLResponse(
                     graphiql_page(
-                        endpoint=str(request.url.path),
+                        endpoint=request.path,
                         default_query=router.settings.graphiql_default_query,
                         default_headers=(
                             {"Chorus-Expose-Query-Plan": "true"} if router.settings.dev else None
                         ),
                     )
                 )
-    # CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit (router/security)
-    admitted = await admit(request, router)
-    if isinstance(admitted, Response):
-        return admitted
-    accept = "application/json" if admitted.batch else request.headers.get("accept", "")
-    results = await execute_admitted(
-        router,
-        admitted,
-        lambda op, query: respond(
+                await page(scope, request.receive, send)
+                return
+        # CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit (router/security)
+        admitted = await admit(request, router)
+        if isinstance(admitted, Response):
+            await admitted(scope, request.receive, send)
+            return
+        if admitted.batch:
+            accept = "application/json"
+        results = await execute_admitted(
             router,
-            accept,
-            query,
-            op.operation_name,
-            op.variables,
-            expose_plan=expose,
-            allow_mutation=request.method == "POST",
-        ),
-    )
-    if isinstance(results, GraphQLResponse):  # the router deadline passed
-        return _json(results.body, results.status, media)
-    if admitted.batch:
-        bodies = [r.body for r in results if isinstance(r, GraphQLResponse)]
-        return Response(orjson.dumps(bodies), media_type=media)
-    result = results[0]
-    if isinstance(result, Response):
-        return result  # streamed: SSE or multipart (subscriptions, @defer)
-    status = result.status
-    if (
-        media == "application/json"
-        and status == 400
-        and "errors" in result.body
-        and not is_policy_rejection(result.body)  # limits, CSRF, safelist keep their 400
-    ):
-        # GraphQL over HTTP: application/json answers GraphQL errors with 200.
-        status = 200 if result.body.get("errors") else status
-    return _json(result.body, status, media)
-
-
-def _bad(message: str, media: str) -> Response:
-    return _json({"errors": [graphql_error(message, None, ErrorCode.BAD_REQUEST)]}, 400, media)
+            admitted,
+            lambda op, query: respond(
+                router,
+                accept,
+                query,
+                op.operation_name,
+                op.variables,
+                expose_plan=expose,
+                allow_mutation=method == "POST",
+            ),
+        )
+        if isinstance(results, GraphQLResponse):  # the router deadline passed
+            await _send_json(send, results.body, results.status, media)
+            return
+        if admitted.batch:
+            bodies = [r.body for r in results if isinstance(r, GraphQLResponse)]
+            await _send_json(send, bodies, 200, media)
+            return
+        result = results[0]
+        if isinstance(result, Response):  # streamed: SSE or multipart (subscriptions, @defer)
+            await result(scope, request.receive, send)
+            return
+        status = result.status
+        if (
+            media == _JSON
+            and status == 400
+            and "errors" in result.body
+            and not is_policy_rejection(result.body)  # limits, CSRF, safelist keep their 400
+        ):
+            # GraphQL over HTTP: application/json answers GraphQL errors with 200.
+            status = 200 if result.body.get("errors") else status
+        await _send_json(send, result.body, status, media)

@@ -114,30 +114,53 @@ def test_rate_limiter_refills_and_evicts() -> None:
     assert len(rl._buckets) == 2 and "a" not in rl._buckets
 
 
+class _Gated:
+    """An upstream call that waits for `gate`, then answers (or fails); counts its calls."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls = 0
+        self.gate = asyncio.Event()
+        self.fail = fail
+
+    async def __call__(self) -> bytes:
+        self.calls += 1
+        await self.gate.wait()
+        if self.fail:
+            raise ConnectionError("down")
+        return b"x%d" % self.calls
+
+
 async def test_inflight_shares_and_cancels_when_the_last_caller_leaves() -> None:
-    calls = 0
-    gate = asyncio.Event()
-
-    async def call() -> bytes:
-        nonlocal calls
-        calls += 1
-        await gate.wait()
-        return b"x"
-
+    call = _Gated()
     f: InFlight[bytes] = InFlight()
     t1 = asyncio.create_task(f.run("k", call))
     t2 = asyncio.create_task(f.run("k", call))
+    t3 = asyncio.create_task(f.run("k", call))
     await asyncio.sleep(0.01)
-    assert calls == 1 and f.joined == 1
-    t1.cancel()
+    assert call.calls == 1 and f.joined == 2
+    t1.cancel()  # the leader leaves: one waiting caller makes the call anew, the other joins it
     await asyncio.sleep(0.01)
-    gate.set()
-    assert await t2 == b"x"  # the other caller still gets the answer
-    t3 = asyncio.create_task(f.run("k2", call))
-    gate.clear()
-    await asyncio.sleep(0.01)
-    t3.cancel()
+    assert call.calls == 2 and len(f) == 1
+    call.gate.set()
+    assert await t2 == b"x2" and await t3 == b"x2"  # neither sees the leader's cancellation
     with pytest.raises(asyncio.CancelledError):
-        await t3
+        await t1
+    t4 = asyncio.create_task(f.run("k2", call))
+    call.gate.clear()
+    await asyncio.sleep(0.01)
+    t4.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await t4
     await asyncio.sleep(0.01)
     assert len(f) == 0  # the abandoned shared call was cancelled and removed
+
+
+async def test_inflight_shares_a_failure_with_every_waiting_caller() -> None:
+    call = _Gated(fail=True)
+    f: InFlight[bytes] = InFlight()
+    tasks = [asyncio.create_task(f.run("k", call)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    call.gate.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert call.calls == 1 and len(f) == 0
+    assert all(isinstance(r, ConnectionError) and str(r) == "down" for r in results)
