@@ -17,9 +17,11 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from opentelemetry import propagate, trace
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
+
+from router.metric_series import CounterSeries, HistogramSeries, register
 
 __all__ = [
     "document_hash",
@@ -33,27 +35,28 @@ __all__ = [
     "request_span",
 ]
 
-REQUESTS = Counter(
+REQUESTS = CounterSeries(
     "chorus_router_requests",
     "GraphQL operations served by the router, by outcome (ok, error)",
     ["operation_type", "outcome"],
 )
-REQUEST_SECONDS = Histogram(
+REQUEST_SECONDS = HistogramSeries(
     "chorus_router_request_seconds",
     "Router latency of whole GraphQL requests",
     ["operation_type", "outcome"],
 )
-FETCH_SECONDS = Histogram(
+FETCH_SECONDS = HistogramSeries(
     "chorus_router_fetch_seconds",
     "Latency of one subgraph fetch as the router sees it",
     ["subgraph"],
 )
-FETCH_ERRORS = Counter(
+FETCH_ERRORS = CounterSeries(
     "chorus_router_fetch_errors",
     "Subgraph fetches that failed (transport error or GraphQL errors)",
     ["subgraph"],
 )
-PLAN_CACHE = Counter("chorus_router_plan_cache", "Query plan cache lookups", ["result"])
+PLAN_CACHE = CounterSeries("chorus_router_plan_cache", "Query plan cache lookups", ["result"])
+register(REQUESTS, REQUEST_SECONDS, FETCH_SECONDS, FETCH_ERRORS, PLAN_CACHE)
 
 tracer = trace.get_tracer("chorus.router")
 
@@ -64,7 +67,7 @@ TRACING = False
 #: CPU per federated request (bench/router), a quarter of the router's own work
 _NO_SPAN = trace.INVALID_SPAN
 
-# labelled children, looked up once (`labels()` takes a lock and builds a key each call)
+# labelled children, looked up once per label values
 _requests = functools.cache(REQUESTS.labels)
 _request_seconds = functools.cache(REQUEST_SECONDS.labels)
 _fetch_seconds = functools.cache(FETCH_SECONDS.labels)
@@ -147,7 +150,7 @@ def _traced_fetch(subgraph: str, entities: int | None) -> Iterator[Any]:
     if entities is not None:
         attributes["chorus.entities.count"] = entities
     with (
-        _fetch_seconds(subgraph).time(),
+        _Timed(_fetch_seconds(subgraph)),
         tracer.start_as_current_span(f"fetch {subgraph}", attributes=attributes) as span,
     ):
         yield span

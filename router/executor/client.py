@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["RawResponse", "SubgraphClient"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawResponse:
     """A subgraph's HTTP answer before decoding (what in-flight dedup shares)."""
 

@@ -30,6 +30,25 @@ from router.planner.operation import OperationContext
 __all__ = ["Shaper"]
 
 Path = list[str | int]
+#: a response path built as the walk descends, (parent, key) pairs: a list is made
+#: only for an error (most fields never need one)
+Linked = tuple["Linked | None", str | int]
+
+
+def _as_list(path: Linked | None) -> Path:
+    out: Path = []
+    while path is not None:
+        path, key = path
+        out.append(key)
+    out.reverse()
+    return out
+
+
+def _linked(path: Path) -> Linked | None:
+    out: Linked | None = None
+    for key in path:
+        out = (out, key)
+    return out
 
 
 class _Null(Exception):
@@ -63,12 +82,14 @@ class Shaper:
                     out[key] = prepared.get(key)
                 else:
                     fdef = root.fields[name]
-                    out[key] = self.complete(data.get(key), fdef.type, nodes, [key])
+                    out[key] = self.complete(data.get(key), fdef.type, nodes, (None, key))
         except _Null:
             return None
         return out
 
-    def complete(self, value: Any, t: GraphQLOutputType, nodes: list[FieldNode], path: Path) -> Any:
+    def complete(
+        self, value: Any, t: GraphQLOutputType, nodes: list[FieldNode], path: Linked
+    ) -> Any:
         if isinstance(t, GraphQLNonNull):
             r = self.complete(value, t.of_type, nodes, path)
             if r is None:
@@ -84,7 +105,7 @@ class Shaper:
             out = []
             try:
                 for i, item in enumerate(value):
-                    out.append(self.complete(item, t.of_type, nodes, [*path, i]))
+                    out.append(self.complete(item, t.of_type, nodes, (path, i)))
             except _Null:
                 return None
             return out
@@ -111,7 +132,7 @@ class Shaper:
         value: dict[str, Any],
         t: GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType,
         nodes: list[FieldNode],
-        path: Path,
+        path: Linked,
     ) -> dict[str, Any] | None:
         runtime: GraphQLObjectType | GraphQLInterfaceType
         if isinstance(t, GraphQLObjectType):
@@ -149,14 +170,14 @@ class Shaper:
             return False, None
         if not self.ctx.applies(type_condition, rt.name):
             return False, None
-        return True, self._fields(value, rt, self.ctx.collect([selection], rt.name), path)
+        return True, self._fields(value, rt, self.ctx.collect([selection], rt.name), _linked(path))
 
     def _fields(
         self,
         value: dict[str, Any],
         runtime: GraphQLObjectType | GraphQLInterfaceType,
         fields: dict[str, list[FieldNode]],
-        path: Path,
+        path: Linked | None,
     ) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         try:
@@ -168,15 +189,16 @@ class Shaper:
                 fdef = runtime.fields.get(name)
                 if fdef is None:
                     continue
-                out[key] = self.complete(value.get(key), fdef.type, fnodes, [*path, key])
+                out[key] = self.complete(value.get(key), fdef.type, fnodes, (path, key))
         except _Null:
             return None
         return out
 
-    def _error(self, message: str, path: Path, code: ErrorCode) -> None:
-        self.errors.append(graphql_error(message, list(path), code))
+    def _error(self, message: str, path: Linked, code: ErrorCode) -> None:
+        self.errors.append(graphql_error(message, _as_list(path), code))
 
-    def _null_error(self, path: Path) -> None:
+    def _null_error(self, linked: Linked) -> None:
+        path = _as_list(linked)
         n = len(path)
         for e in self.errors:
             p = e.get("path")
@@ -185,4 +207,6 @@ class Shaper:
             m = min(len(p), n)
             if p[:m] == path[:m]:
                 return
-        self._error("Cannot return null for non-nullable field", path, ErrorCode.NON_NULL_VIOLATION)
+        self._error(
+            "Cannot return null for non-nullable field", linked, ErrorCode.NON_NULL_VIOLATION
+        )

@@ -18,7 +18,7 @@ from router.security import codes
 __all__ = ["GraphQLRequest", "RequestRejected", "parse_get", "parse_post", "read_body"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GraphQLRequest:
     query: str | None
     operation_name: str | None

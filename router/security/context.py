@@ -11,7 +11,6 @@ import random
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
@@ -21,14 +20,26 @@ __all__ = ["RequestContext", "current_request", "trace_id_from"]
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
-@dataclass(frozen=True, slots=True)
 class RequestContext:
-    #: client request headers, lower-case names
-    headers: Mapping[str, str] = field(default_factory=dict)
-    #: verified JWT claims, None when anonymous
-    claims: Mapping[str, Any] | None = None
-    #: W3C trace id (32 hex) used in logs and redacted errors
-    trace_id: str = ""
+    """The client's headers and claims; the trace id is worked out when first asked for."""
+
+    __slots__ = ("_trace_id", "claims", "headers")
+
+    def __init__(
+        self, headers: Mapping[str, str] | None = None, claims: Mapping[str, Any] | None = None
+    ) -> None:
+        #: client request headers, lower-case names
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        #: verified JWT claims, None when anonymous
+        self.claims = claims
+        self._trace_id: str | None = None
+
+    @property
+    def trace_id(self) -> str:
+        """W3C trace id (32 hex) used in logs and redacted errors (most requests never ask)."""
+        if self._trace_id is None:
+            self._trace_id = trace_id_from(self.headers)
+        return self._trace_id
 
 
 current_request: ContextVar[RequestContext | None] = ContextVar(

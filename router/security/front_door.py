@@ -27,7 +27,7 @@ from router.errors import graphql_error
 from router.limits.payload import GraphQLRequest, RequestRejected, parse_get, parse_post, read_body
 from router.persisted.resolve import PersistedQueryRejected
 from router.security import codes
-from router.security.context import RequestContext, current_request, trace_id_from
+from router.security.context import RequestContext, current_request
 from router.security.csrf import csrf_message, is_preflighted
 from router.security.negotiation import accepts_json, is_json_content_type
 from router.security.redaction import redact_subgraph_errors
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Admitted", "admit", "execute_admitted"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Admitted:
     operations: list[GraphQLRequest]
     batch: bool
@@ -111,7 +111,7 @@ async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
                 codes.REQUEST_RATE_LIMITED,
                 {"retry-after": str(wait)},
             )
-    ctx = RequestContext(headers, claims, trace_id_from(headers))
+    ctx = RequestContext(headers, claims)
     return Admitted(ops, batch, ctx)
 
 

@@ -62,7 +62,7 @@ class GraphQLResponse:
     operation_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PreparedRequest:
     """A validated, planned request: what every transport (HTTP, SSE, WebSocket) executes."""
 
