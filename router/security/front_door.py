@@ -14,7 +14,6 @@ production mode.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from router.security.negotiation import accepts_json, is_json_content_type
 from router.security.redaction import redact_subgraph_errors
 from router.server.core import GraphQLResponse
 from router.server.request import HttpRequest
+from router.traffic.deadline import within
 
 if TYPE_CHECKING:
     from router.server.core import Router
@@ -134,7 +134,7 @@ async def execute_admitted(
     """One response per operation, or one for the whole request (504 past the deadline)."""
     token = current_request.set(admitted.context)
     try:
-        async with asyncio.timeout(router.settings.traffic.router_timeout_s):
+        with within(router.settings.traffic.router_timeout_s):
             return [await _one(router, op, run) for op in admitted.operations]
     except TimeoutError:
         message = "Your request has been timed out"

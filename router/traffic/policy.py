@@ -21,6 +21,7 @@ from router.errors import SubgraphTimeout, SubgraphUnreachable
 from router.security.context import current_request
 from router.traffic.breaker import CircuitBreaker
 from router.traffic.config import SubgraphTraffic
+from router.traffic.deadline import within
 from router.traffic.dedup import InFlight
 from router.traffic.headers import HeaderPropagation
 from router.traffic.retry import RetryBudget, backoff_delay
@@ -146,7 +147,7 @@ async def _bounded(
     name: str,
 ) -> RawResponse:
     try:
-        async with asyncio.timeout(timeout_s):
+        with within(timeout_s):
             if cap is None:
                 return await call()
             async with cap:
