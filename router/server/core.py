@@ -22,7 +22,6 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     execute_sync,
-    value_from_ast_untyped,
 )
 from graphql.execution.values import get_variable_values
 
@@ -91,6 +90,8 @@ class Snapshot:
     documents: DocumentCache
     clients: dict[str, SubgraphClient] = field(default_factory=dict)
     authorizer: Authorizer | None = None
+    #: the API schema's root type per operation type
+    roots: dict[OperationType, GraphQLObjectType] = field(default_factory=dict)
 
 
 class Router:
@@ -134,6 +135,14 @@ class Router:
             ),
         )
         snap.authorizer = self.guards.authorizer(sg, snap.documents.schema)
+        api = snap.documents.schema
+        for kind, t in (
+            (OperationType.QUERY, api.query_type),
+            (OperationType.MUTATION, api.mutation_type),
+            (OperationType.SUBSCRIPTION, api.subscription_type),
+        ):
+            if t is not None:
+                snap.roots[kind] = t
         for s in sg.subgraphs.values():
             snap.clients[s.name] = self._client(s.name, s.url)
         return snap
@@ -237,7 +246,8 @@ class Router:
                 405, {"errors": [graphql_error("mutations need POST", None, "BAD_REQUEST")]}
             )
         api = snap.documents.schema
-        check = prepared.variable_check(op)
+        facts = prepared.facts(op)
+        check = facts.variable_check
         if check is not None and check.valid(variables or {}):
             coerced: Any = None
         else:
@@ -251,13 +261,17 @@ class Router:
                     ]
                 },
             )
-        raw = _raw_variables(op, variables)
-        conds = dict(
-            zip(
-                prepared.condition_variables,
-                condition_values(op, prepared.condition_variables, variables),
-                strict=True,
+        raw = {**facts.defaults, **variables} if variables else dict(facts.defaults)
+        conds = (
+            dict(
+                zip(
+                    prepared.condition_variables,
+                    condition_values(op, prepared.condition_variables, variables),
+                    strict=True,
+                )
             )
+            if prepared.condition_variables
+            else {}
         )
         authz = None
         if snap.authorizer is not None:
@@ -283,13 +297,9 @@ class Router:
                     "errors": [graphql_error(str(exc), [], ErrorCode.QUERY_PLANNING_FAILED)],
                 },
             )
-        intro = _introspection(api, doc, op, raw)
-        root = {
-            OperationType.QUERY: api.query_type,
-            OperationType.MUTATION: api.mutation_type,
-            OperationType.SUBSCRIPTION: api.subscription_type,
-        }[op.operation]
-        assert isinstance(root, GraphQLObjectType)
+        intro = _introspection(api, doc, op, raw) if facts.introspects else {}
+        root = snap.roots.get(op.operation)
+        assert root is not None
         return PreparedRequest(snap, op, raw, planned, intro, root, authz)
 
     async def run(self, prepared: PreparedRequest, *, expose_plan: bool = False) -> GraphQLResponse:
@@ -319,17 +329,6 @@ def _with_code(err: dict[str, Any], code: ErrorCode) -> dict[str, Any]:
     ext = dict(err.get("extensions") or {})
     ext.setdefault("code", str(code))
     return {**err, "extensions": ext}
-
-
-def _raw_variables(
-    op: OperationDefinitionNode, variables: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    out = dict(variables or {})
-    for vd in op.variable_definitions or ():
-        name = vd.variable.name.value
-        if name not in out and vd.default_value is not None:
-            out[name] = value_from_ast_untyped(vd.default_value)
-    return out
 
 
 def _introspection(

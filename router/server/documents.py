@@ -8,11 +8,13 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     parse,
     validate,
+    value_from_ast_untyped,
 )
 from graphql.type.directives import GraphQLDeferDirective
 
@@ -20,7 +22,7 @@ from router.errors import ErrorCode
 from router.planner import condition_variables
 from router.server.variables import VariableCheck, variable_check
 
-__all__ = ["DocumentCache", "PreparedDocument", "with_defer"]
+__all__ = ["DocumentCache", "OperationFacts", "PreparedDocument", "with_defer"]
 
 
 def with_defer(schema: GraphQLSchema) -> GraphQLSchema:
@@ -37,14 +39,40 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: tuple[dict[str, Any], ...]
     condition_variables: tuple[str, ...]
-    #: id(operation) -> its fast variable check (operations live as long as `document`)
-    _checks: dict[int, VariableCheck | None] = field(default_factory=dict)
+    #: id(operation) -> what each request of it needs (operations live as long as `document`)
+    _facts: dict[int, OperationFacts] = field(default_factory=dict)
 
-    def variable_check(self, op: OperationDefinitionNode) -> VariableCheck | None:
+    def facts(self, op: OperationDefinitionNode) -> OperationFacts:
         key = id(op)
-        if key not in self._checks:
-            self._checks[key] = variable_check(op)
-        return self._checks[key]
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = OperationFacts.of(op)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class OperationFacts:
+    """Worked out once per operation instead of on every request."""
+
+    #: the fast variable check, None when graphql-core must check
+    variable_check: VariableCheck | None
+    #: variable default values, for variables a request leaves out
+    defaults: dict[str, Any]
+    #: the operation selects `__schema` or `__type` at its root
+    introspects: bool
+
+    @staticmethod
+    def of(op: OperationDefinitionNode) -> OperationFacts:
+        defaults = {
+            vd.variable.name.value: value_from_ast_untyped(vd.default_value)
+            for vd in op.variable_definitions or ()
+            if vd.default_value is not None
+        }
+        introspects = any(
+            isinstance(s, FieldNode) and s.name.value in ("__schema", "__type")
+            for s in op.selection_set.selections
+        )
+        return OperationFacts(variable_check(op), defaults, introspects)
 
 
 def _format(err: GraphQLError, code: ErrorCode) -> dict[str, Any]:

@@ -71,7 +71,8 @@ class SubgraphPolicy:
         self, client: SubgraphClient, body: bytes, extra: Mapping[str, str], mutation: bool
     ) -> RawResponse:
         retry = self.traffic.retry
-        self.budget.record_request()
+        if retry.enabled:  # the budget is only read to allow a retry
+            self.budget.record_request()
         attempt = 0
         while True:
             raw, exc, retryable, wait = await self._attempt(client, body, extra)
