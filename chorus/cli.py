@@ -114,6 +114,7 @@ def router(
 
     from router.app import create_router_app
     from router.server import heap
+    from router.server.protocol import CoalescingHttpToolsProtocol
     from router.settings import RouterSettings, load_router_settings
     from router.telemetry import instrument
 
@@ -161,7 +162,7 @@ def router(
         host=host,
         port=port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         log_level="warning",
         timeout_graceful_shutdown=10,
     )

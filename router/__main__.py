@@ -9,6 +9,7 @@ import uvicorn
 
 from router.app import create_router_app
 from router.server import heap
+from router.server.protocol import CoalescingHttpToolsProtocol
 from router.settings import RouterSettings, load_router_settings
 from router.telemetry import instrument
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         log_level="warning",
         access_log=False,
     )
