@@ -276,6 +276,8 @@ def create_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
+    from router.server.protocol import CoalescingHttpToolsProtocol
+
     parser = argparse.ArgumentParser(prog="python -m bench.router.subgraphs")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
@@ -285,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,  # one write per response, as the router serves
         log_level="warning",
         access_log=False,
     )

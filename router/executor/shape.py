@@ -19,6 +19,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
     SelectionSetNode,
@@ -90,6 +91,8 @@ class Shaper:
     def complete(
         self, value: Any, t: GraphQLOutputType, nodes: list[FieldNode], path: Linked
     ) -> Any:
+        if type(t) is GraphQLScalarType:  # the common leaf, before the isinstance chain
+            return value
         if isinstance(t, GraphQLNonNull):
             r = self.complete(value, t.of_type, nodes, path)
             if r is None:

@@ -6,11 +6,12 @@ as a `RequestRejected` (status + one GraphQL error), never as a 500.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.types import Receive
 
 from router.errors import graphql_error
 from router.security import codes
@@ -44,10 +45,11 @@ class RequestRejected(Exception):
         return {"errors": [graphql_error(str(self), None, self.code)]}
 
 
-async def read_body(
-    content_length: str | None, chunks: AsyncIterable[bytes], max_bytes: int
-) -> bytes:
-    """The request body, refusing (413) past `max_bytes` without reading the rest."""
+async def read_body(content_length: str | None, receive: Receive, max_bytes: int) -> bytes:
+    """The request body from ASGI `receive`, refusing (413) past `max_bytes` without reading on.
+
+    A client that hangs up mid-body leaves what had arrived (it gets no answer anyway).
+    """
     if content_length is not None:
         try:
             size = int(content_length)
@@ -57,11 +59,17 @@ async def read_body(
             raise _too_large(max_bytes)
     parts: list[bytes] = []
     total = 0
-    async for chunk in chunks:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk: bytes = message.get("body", b"")
         total += len(chunk)
         if total > max_bytes:
             raise _too_large(max_bytes)
         parts.append(chunk)
+        if not message.get("more_body", False):
+            break
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 

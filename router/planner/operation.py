@@ -120,7 +120,8 @@ class OperationContext:
     conditions: dict[str, bool]
     applies: Callable[[str | None, str], bool]
     defer_enabled: bool = True
-    _collected: dict[tuple[tuple[int, ...], str, bool], Collected] = field(default_factory=dict)
+    #: (id of each selection set..., runtime type, include_deferred) -> collected fields
+    _collected: dict[tuple[object, ...], Collected] = field(default_factory=dict)
     #: selection sets the planner synthesised (kept alive: the cache keys on ids)
     keep: list[SelectionSetNode] = field(default_factory=list)
 
@@ -181,7 +182,7 @@ class OperationContext:
         Deferred fragments are left out unless `include_deferred`.
         """
         sets = tuple(selection_sets)
-        key = (tuple(id(s) for s in sets), runtime, include_deferred)
+        key = (*map(id, sets), runtime, include_deferred)
         hit = self._collected.get(key)
         if hit is not None:
             return hit

@@ -82,7 +82,7 @@ async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
                 )
             raw = await read_body(
                 headers.get("content-length"),
-                request.stream(),
+                request.receive,
                 settings.limits.http_max_request_bytes,
             )
             ops, batch = parse_post(raw, settings.limits.max_batch_size)

@@ -8,7 +8,6 @@ a dict (lower-case names; the first of repeated headers wins, as Starlette's
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -40,15 +39,3 @@ class HttpRequest:
     def client_host(self) -> str | None:
         client: Any = self.scope.get("client")
         return client[0] if client else None
-
-    async def stream(self) -> AsyncIterator[bytes]:
-        """The body's chunks as they arrive (a client that hangs up ends the stream)."""
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
