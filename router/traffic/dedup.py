@@ -36,17 +36,13 @@ class InFlight(Generic[T]):
         return len(self._calls)
 
     async def run(self, key: Hashable, call: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        while True:
-            shared = self._calls.get(key)
-            if shared is None:
-                return await self._lead(key, call)
+        while (shared := self._calls.get(key)) is not None:
             self.joined += 1
             try:
                 return await asyncio.shield(shared)
             except _LeaderLeft:
                 continue  # take over: lead a new call, or join one a peer started
-
-    async def _lead(self, key: Hashable, call: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        # The leader: makes the call itself (inline, no task) and publishes the outcome.
         outcome: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._calls[key] = outcome
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import orjson
@@ -70,12 +70,48 @@ class SubgraphPolicy:
     async def _call(
         self, client: SubgraphClient, body: bytes, extra: Mapping[str, str], mutation: bool
     ) -> RawResponse:
+        """Attempts until one may not be retried; one coroutine for all (this is the hot path)."""
         retry = self.traffic.retry
         if retry.enabled:  # the budget is only read to allow a retry
             self.budget.record_request()
+        breaker = self.breaker
         attempt = 0
         while True:
-            raw, exc, retryable, wait = await self._attempt(client, body, extra)
+            raw: RawResponse | None = None
+            exc: Exception | None = None
+            retryable = False
+            wait = 0.0
+            if breaker is not None and not breaker.allow():
+                retry_in = breaker.retry_in()
+                exc = CircuitOpen(
+                    self.name, f"circuit breaker open, failing fast (next probe in {retry_in:.1f}s)"
+                )
+            else:
+                self.attempts += 1
+                try:
+                    with within(self.timeout_s):  # waiting for the cap included
+                        if self._cap is None:
+                            raw = await client.fetch(body, extra, self.traffic.max_response_bytes)
+                        else:
+                            async with self._cap:
+                                raw = await client.fetch(
+                                    body, extra, self.traffic.max_response_bytes
+                                )
+                except TimeoutError:
+                    exc = SubgraphTimeout(self.name, f"no answer within {self.timeout_s:g}s")
+                    retryable = retry.on_timeout
+                except SubgraphTimeout as e:
+                    exc, retryable = e, retry.on_timeout
+                except SubgraphUnreachable as e:
+                    exc, retryable = e, retry.on_connection_error
+                except BaseException:
+                    if breaker is not None:
+                        breaker.release()  # cancelled: a probe slot must not leak
+                    raise
+                if raw is not None:
+                    retryable, wait = self._judge(raw)
+                elif breaker is not None:
+                    breaker.record(False)
             if (
                 not retryable
                 or mutation
@@ -92,69 +128,19 @@ class SubgraphPolicy:
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _attempt(
-        self, client: SubgraphClient, body: bytes, extra: Mapping[str, str]
-    ) -> tuple[RawResponse | None, Exception | None, bool, float]:
-        """(response, error, retryable, minimum wait) of one call."""
+    def _judge(self, raw: RawResponse) -> tuple[bool, float]:
+        """Record a response with the breaker; (retryable, minimum wait before a retry)."""
         retry = self.traffic.retry
-        breaker = self.breaker
-        if breaker is not None and not breaker.allow():
-            return (
-                None,
-                CircuitOpen(
-                    self.name,
-                    f"circuit breaker open, failing fast (next probe in {breaker.retry_in():.1f}s)",
-                ),
-                False,
-                0.0,
-            )
-        self.attempts += 1
-        try:
-            raw = await _bounded(
-                self._cap,
-                self.timeout_s,
-                lambda: client.fetch(body, extra, self.traffic.max_response_bytes),
-                self.name,
-            )
-        except SubgraphTimeout as exc:
-            if breaker is not None:
-                breaker.record(False)
-            return None, exc, retry.on_timeout, 0.0
-        except SubgraphUnreachable as exc:
-            if breaker is not None:
-                breaker.record(False)
-            return None, exc, retry.on_connection_error, 0.0
-        except BaseException:
-            if breaker is not None:
-                breaker.release()  # cancelled: a probe slot must not leak
-            raise
-        ok = raw.status < 500 and raw.content.lstrip()[:1] == b"{"
-        if breaker is not None:
-            breaker.record(ok)
+        if self.breaker is not None:
+            self.breaker.record(raw.status < 500 and raw.content.lstrip()[:1] == b"{")
         if raw.status == 429:
             wait = _retry_after(raw.headers.get("retry-after"))
             allowed = retry.on_429 and wait is not None and wait <= retry.max_retry_after_s
-            return raw, None, allowed, wait or 0.0
+            return allowed, wait or 0.0
         if raw.status in retry.on_status:
             wait = _retry_after(raw.headers.get("retry-after")) or 0.0
-            return raw, None, wait <= retry.max_retry_after_s, wait
-        return raw, None, False, 0.0
-
-
-async def _bounded(
-    cap: asyncio.Semaphore | None,
-    timeout_s: float,
-    call: Callable[[], Awaitable[RawResponse]],
-    name: str,
-) -> RawResponse:
-    try:
-        with within(timeout_s):
-            if cap is None:
-                return await call()
-            async with cap:
-                return await call()
-    except TimeoutError:
-        raise SubgraphTimeout(name, f"no answer within {timeout_s:g}s") from None
+            return wait <= retry.max_retry_after_s, wait
+        return False, 0.0
 
 
 def _retry_after(value: str | None) -> float | None:
