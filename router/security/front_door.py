@@ -135,7 +135,10 @@ async def execute_admitted(
     token = current_request.set(admitted.context)
     try:
         with within(router.settings.traffic.router_timeout_s):
-            return [await _one(router, op, run) for op in admitted.operations]
+            ops = admitted.operations
+            if len(ops) == 1:  # the usual case, without a comprehension's frame
+                return [await _one(router, ops[0], run)]
+            return [await _one(router, op, run) for op in ops]
     except TimeoutError:
         message = "Your request has been timed out"
         return GraphQLResponse(

@@ -10,6 +10,7 @@ same app through Starlette's stack.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -72,19 +73,13 @@ class GraphQLHttp:
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracked(message: Any) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
         try:
-            await self._handle(HttpRequest(scope, receive), scope, tracked)
+            await self._handle(HttpRequest(scope, receive), scope, send)
         except Exception:
             log.exception("unhandled error serving %s %s", scope["method"], scope["path"])
-            if not started:
-                error = graphql_error("internal server error", None, "INTERNAL_SERVER_ERROR")
+            error = graphql_error("internal server error", None, "INTERNAL_SERVER_ERROR")
+            # The server refuses a second response start: then the client sees the cut.
+            with contextlib.suppress(RuntimeError):
                 await _send_json(send, {"errors": [error]}, 500)
 
     async def _handle(self, request: HttpRequest, scope: Scope, send: Send) -> None:

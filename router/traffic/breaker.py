@@ -65,6 +65,12 @@ class CircuitBreaker:
         return max(0.0, self.settings.open_s - (self._clock() - self._opened_at))
 
     def record(self, ok: bool) -> None:
+        if ok and self._state is BreakerState.CLOSED:  # the hot path: count and go
+            now = int(self._clock())
+            buckets = self._buckets
+            if buckets and buckets[-1][0] == now:
+                buckets[-1][1] += 1
+                return
         state = self.state
         if state is BreakerState.HALF_OPEN:
             self._probes = max(0, self._probes - 1)
