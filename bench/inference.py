@@ -11,7 +11,11 @@ One run, one machine, three measurements:
    duration, while a thread probes ``/health``;
 3. the raw model again, so drift in the machine's load shows up as a spread.
 
-Mean batch size comes from the server's ``/metrics`` (``chorus_model_batch_size``).
+Mean batch size comes from the server's ``/metrics`` (``chorus_model_batch_size``);
+``loop ms`` is the CPU time of the server's event-loop thread per answered request
+(``/proc/PID/task/PID/schedstat``), the framework's share beside the model's thread.
+``--loop-cpu lean,strawberry`` measures that share in-process instead (the NLU app called
+through ASGI, lean GraphQL path on or off), alternating fresh child processes.
 Every process the bench starts runs in its own process group and is stopped at
 the end (also on Ctrl-C); the ports are checked free before and after.
 """
@@ -28,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,6 +159,7 @@ class Cell:
     health_max_ms: float = 0.0
     health_n: int = 0
     load: float = 0.0
+    loop_ms: float = 0.0  # the server's event-loop thread CPU per answered request
 
 
 def _probe_health(port: int, interval: float, stop: Any, out: Any) -> None:
@@ -249,10 +254,25 @@ class RawConnection:
             self._writer = None
 
 
+def thread_cpu_s(pid: int, tid: int | None = None) -> float:
+    """CPU time of one thread (the main thread by default: uvicorn's event loop), in seconds."""
+    fields = Path(f"/proc/{pid}/task/{tid or pid}/schedstat").read_text().split()
+    return int(fields[0]) / 1e9
+
+
 async def drive(
-    port: int, concurrency: int, seconds: float, texts: Iterator[str], client: str = "raw"
+    port: int,
+    concurrency: int,
+    seconds: float,
+    texts: Iterator[str],
+    client: str = "raw",
+    loop_cpu: Callable[[], float] | None = None,
 ) -> Cell:
-    """`concurrency` clients, each sending its next request as soon as the last one answers."""
+    """`concurrency` clients, each sending its next request as soon as the last one answers.
+
+    `loop_cpu()`, when given, reads the server loop's CPU seconds at the start and end of the
+    measured window, for `Cell.loop_ms` (the /health probes, 50 a second, count in it too).
+    """
     import httpx
 
     cell = Cell(batching=True, concurrency=concurrency)
@@ -290,9 +310,12 @@ async def drive(
 
         warm = time.perf_counter() + min(1.0, seconds / 3)
         await asyncio.gather(*(client_loop(warm, False) for _ in range(concurrency)))
+        cpu0 = loop_cpu() if loop_cpu else 0.0
         began = time.perf_counter()
         await asyncio.gather(*(client_loop(began + seconds, True) for _ in range(concurrency)))
         cell.seconds = time.perf_counter() - began
+        if loop_cpu and cell.ok + cell.errors:
+            cell.loop_ms = 1000 * (loop_cpu() - cpu0) / (cell.ok + cell.errors)
     cell.rps = cell.ok / cell.seconds
     cell.p50_ms = percentile(latencies, 0.5) * 1000
     cell.p99_ms = percentile(latencies, 0.99) * 1000
@@ -369,13 +392,16 @@ def serve_and_drive(args: argparse.Namespace, batching: bool, texts: list[str]) 
         "CHORUS_TRACES_EXPORTER": "none",
         "CHORUS_DATA_DIR": args.workdir,
         "CHORUS_DATABASE_URL": f"sqlite+aiosqlite:///{args.workdir}/chorus.db",
+        **dict(item.split("=", 1) for item in args.server_env),
     }
     log = Path(args.workdir) / f"nlu-{'on' if batching else 'off'}.log"
     argv = [sys.executable, "-m", "chorus", "subgraph", "nlu", "--port", str(args.port)]
     argv += ["--host", "127.0.0.1"]
     server = Server(batching)
     began = time.perf_counter()
-    proc = Proc(f"nlu-{batching}", argv, cpus=args.server_cpu, log=log, cwd=REPO, env=env)
+    proc = Proc(
+        f"nlu-{batching}", argv, cpus=args.server_cpu, log=log, cwd=args.server_repo, env=env
+    )
     try:
         deadline = began + 120
         while not _ready(args.port):
@@ -390,7 +416,16 @@ def serve_and_drive(args: argparse.Namespace, batching: bool, texts: list[str]) 
         for concurrency in args.concurrency:
             before, wall, cpu = batch_counters(args.port), time.perf_counter(), proc.cpu()
             with HealthProbe(args.port) as probe:
-                cell = _run_loop(drive(args.port, concurrency, args.duration, cycle, args.client))
+                cell = _run_loop(
+                    drive(
+                        args.port,
+                        concurrency,
+                        args.duration,
+                        cycle,
+                        args.client,
+                        loop_cpu=lambda: thread_cpu_s(proc.pid),
+                    )
+                )
             after = batch_counters(args.port)
             cell.server_cpu_pct = 100 * (proc.cpu() - cpu) / (time.perf_counter() - wall)
             cell.batching = batching
@@ -413,14 +448,14 @@ def serve_and_drive(args: argparse.Namespace, batching: bool, texts: list[str]) 
 # ---- report ----------------------------------------------------------------------------------
 HEADER = (
     f"{'batching':<9}{'conc':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'batch':>7}"
-    f"{'srv cpu':>9}{'health p99':>12}{'errors':>8}{'load':>6}"
+    f"{'srv cpu':>9}{'loop ms':>9}{'health p99':>12}{'errors':>8}{'load':>6}"
 )
 
 
 def _row(c: Cell) -> str:
     return (
         f"{'on' if c.batching else 'off':<9}{c.concurrency:>5}{c.rps:>9.1f}{c.p50_ms:>9.2f}"
-        f"{c.p99_ms:>9.2f}{c.mean_batch:>7.1f}{c.server_cpu_pct:>8.0f}%"
+        f"{c.p99_ms:>9.2f}{c.mean_batch:>7.1f}{c.server_cpu_pct:>8.0f}%{c.loop_ms:>9.3f}"
         f"{c.health_p99_ms:>12.2f}{c.errors:>8}{c.load:>6.2f}"
     )
 
@@ -500,6 +535,155 @@ def report(raws: list[dict[str, Any]], servers: list[Server]) -> dict[str, Any]:
     }
 
 
+# ---- loop CPU per request, in-process (A/B of the serving path) ----------------------------
+def _asgi_request(body: bytes) -> tuple[dict[str, Any], Any, Any, list[dict[str, Any]]]:
+    """The scope uvicorn builds for the bench's POST, a receive giving the body, a send."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 5800),
+        "client": ("127.0.0.1", 40000),
+        "scheme": "http",
+        "method": "POST",
+        "root_path": "",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1:5800"),
+            (b"content-type", b"application/json"),
+            (b"accept", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "state": {},
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    return scope, receive, send, sent
+
+
+def loop_cpu_measure(
+    model_dir: str, precision: str, rounds: int, batch: int, warmup_rounds: int = 2
+) -> dict[str, Any]:
+    """Event-loop CPU per `understand` request: the NLU app called through ASGI in-process.
+
+    `rounds` of `batch` concurrent requests (the shape of the bench's c=32 cell) after
+    `warmup_rounds`; `time.thread_time()` of the loop's thread counts everything the loop
+    does for a request (routing, middlewares, GraphQL, the batcher's wake-ups, logging)
+    and nothing of the forward pass, which runs in the batcher's thread. uvicorn's share
+    (HTTP parsing, the socket reads and writes) is not included: the HTTP bench's
+    `loop ms` column has it.
+    """
+    import uvloop
+
+    from observability import configure_logging
+    from subgraphs.nlu.app import create_app
+    from subgraphs.nlu.settings import NLUSettings
+
+    real_stderr = sys.stderr
+    with open(os.devnull, "w") as devnull:  # the served process's JSON log lines, discarded
+        sys.stderr = devnull
+        configure_logging("nlu")
+        sys.stderr = real_stderr
+        texts = load_texts()
+        settings = NLUSettings.model_validate({"model_path": model_dir, "precision": precision})
+        app = create_app(settings)
+
+        async def run() -> dict[str, Any]:
+            async with app.router.lifespan_context(app):
+                await app.state.readiness.wait()
+                cycle = _texts_cycle(texts)
+                cpu = 0.0
+                wall = 0.0
+                requests = 0
+                for round_ in range(rounds + warmup_rounds):
+                    calls = []
+                    sent_all = []
+                    for _ in range(batch):
+                        body = json.dumps({"query": QUERY, "variables": {"text": next(cycle)}})
+                        scope, receive, send, sent = _asgi_request(body.encode())
+                        calls.append(app(scope, receive, send))
+                        sent_all.append(sent)
+                    began_cpu, began = time.thread_time(), time.perf_counter()
+                    await asyncio.gather(*calls)
+                    if round_ >= warmup_rounds:
+                        cpu += time.thread_time() - began_cpu
+                        wall += time.perf_counter() - began
+                        requests += batch
+                    for sent in sent_all:
+                        answer = json.loads(sent[-1]["body"])
+                        if sent[0]["status"] != 200 or answer.get("errors"):
+                            raise RuntimeError(f"bad answer: {answer}")
+                return {
+                    "lean": os.environ.get("CHORUS_LEAN_GRAPHQL", "1") != "0",
+                    "requests": requests,
+                    "loop_cpu_ms_per_request": 1000 * cpu / requests,
+                    "wall_ms_per_request": 1000 * wall / requests,
+                }
+
+        return uvloop.run(run())
+
+
+def run_loop_cpu(args: argparse.Namespace) -> int:
+    """A/B of loop CPU per request, variants alternated in fresh child processes."""
+    variants = [v for v in args.loop_cpu.split(",") if v]
+    results: dict[str, list[float]] = {v: [] for v in variants}
+    for trial in range(args.loop_trials):
+        for variant in variants:
+            env = {
+                **os.environ,
+                "CHORUS_TORCH_THREADS": "1",
+                "CHORUS_TRACES_EXPORTER": "none",
+                "CHORUS_LOG_FORMAT": "json",
+                "CHORUS_LEAN_GRAPHQL": "0" if variant == "strawberry" else "1",
+            }
+            out = subprocess.run(
+                [
+                    "taskset",
+                    "-c",
+                    args.server_cpu,
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--loop-cpu-child",
+                    "--model",
+                    args.model,
+                    "--precision",
+                    args.precision,
+                    "--loop-rounds",
+                    str(args.loop_rounds),
+                ],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if out.returncode != 0:
+                print(out.stderr[-3000:], file=sys.stderr)
+                return 1
+            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            results[variant].append(figures["loop_cpu_ms_per_request"])
+            print(
+                f"trial {trial + 1} {variant:<10} loop CPU {figures['loop_cpu_ms_per_request']:.3f}"
+                f" ms/request (wall {figures['wall_ms_per_request']:.3f} ms, "
+                f"n={figures['requests']}, load {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+    for variant, values in results.items():
+        print(
+            f"{variant:<10} median {statistics.median(values):.3f} ms/request "
+            f"(min {min(values):.3f}, max {max(values):.3f}, {len(values)} trials)"
+        )
+    return 0
+
+
 # ---- main ------------------------------------------------------------------------------------
 def _default_model() -> str | None:
     """The newest NLU artefact under $CHORUS_DATA_DIR (or ./.chorus)."""
@@ -522,7 +706,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--precision", default="auto", choices=("auto", "fp32", "bf16"), help="server and raw"
     )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
+    parser.add_argument(
+        "--server-repo",
+        type=Path,
+        default=REPO,
+        help="serve the subgraph from this checkout (A/B against e.g. `git archive HEAD`)",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the served subgraph, e.g. CHORUS_LEAN_GRAPHQL=0 (repeatable)",
+    )
     parser.add_argument("--raw-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--loop-cpu",
+        default=None,
+        metavar="VARIANTS",
+        help="instead of the HTTP bench: event-loop CPU per request in-process, for the "
+        "variants given (lean,strawberry), alternated over --loop-trials child processes",
+    )
+    parser.add_argument("--loop-trials", type=int, default=3)
+    parser.add_argument("--loop-rounds", type=int, default=30, help="rounds of 32 requests")
+    parser.add_argument("--loop-cpu-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.model = args.model or _default_model()
     if not args.model or not (Path(args.model) / "config.json").is_file():
@@ -530,6 +737,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.raw_only:
         print(json.dumps(raw_measure(args.model, args.duration, args.precision)))
         return 0
+    if args.loop_cpu_child:
+        figures = loop_cpu_measure(args.model, args.precision, args.loop_rounds, RAW_BATCH)
+        print(json.dumps(figures))
+        return 0
+    if args.loop_cpu:
+        if not set(args.loop_cpu.split(",")) <= {"lean", "strawberry"}:
+            parser.error("--loop-cpu takes lean and/or strawberry")
+        return run_loop_cpu(args)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     if not port_free(args.port):
         parser.error(f"port {args.port} is busy")

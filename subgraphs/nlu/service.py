@@ -65,9 +65,14 @@ class NLUService:
         if self.settings.gc_freeze:
             # Move everything alive now (modules, weights, schema) out of the collector's
             # reach: a full collection over it stalled the event loop up to 160 ms under
-            # load, which is what /health saw as its p99 (bench/README-inference.md).
+            # load, which is what /health saw as its p99 (bench/inference.md).
             gc.collect()
             gc.freeze()
+        if self.settings.gc_young_threshold:
+            # A request allocates a few thousand short-lived objects, nearly all freed by
+            # reference counting; at CPython's threshold (700) young collections ran every
+            # request or so and took ~3 % of the loop's instructions (bench/inference.md).
+            gc.set_threshold(self.settings.gc_young_threshold, *gc.get_threshold()[1:])
         self.ready_after_start_s = process_age_s()
         log.info(
             "nlu ready %.2f s after process start (registry %.2f s, load + warm-up %.2f s; "

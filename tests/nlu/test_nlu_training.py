@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,14 @@ def test_artefacts_reload_with_identical_predictions(concierge_model: Any) -> No
     for a, b in zip(live, again, strict=True):
         assert [i.name for i in a.ranking] == [i.name for i in b.ranking]
         assert np.allclose([i.confidence for i in a.ranking], [i.confidence for i in b.ranking])
-        assert a.entities == b.entities
+        # Same entities; confidences agree to float noise (the reloaded model runs the lean
+        # encoder, whose kernels may sum in another order on another CPU).
+        assert [dataclasses.replace(e, confidence=0.0) for e in a.entities] == [
+            dataclasses.replace(e, confidence=0.0) for e in b.entities
+        ]
+        assert np.allclose(
+            [e.confidence for e in a.entities], [e.confidence for e in b.entities], atol=1e-5
+        )
     assert again[0].model.name == "nlu-test" and again[0].model.version == "test-1"
     files = {p.name for p in concierge_model.path.iterdir()}
     assert {"config.json", "model.safetensors", "rules.json", "tokenizer.json"} <= files
