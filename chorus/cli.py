@@ -190,6 +190,7 @@ def subgraph(
     os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
     os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
     from observability import configure_logging
+    from router.server.protocol import CoalescingHttpToolsProtocol
 
     configure_logging(name)
     application = getattr(module, factory)()
@@ -198,7 +199,8 @@ def subgraph(
         host=host or (sub.host if sub else "127.0.0.1"),
         port=port or (sub.port if sub else 4001),
         loop="uvloop",
-        http="httptools",
+        # one socket write per answer (the router's protocol; only uvicorn and asyncio inside)
+        http=CoalescingHttpToolsProtocol,
         log_config=None,
         access_log=False,  # the kit logs one structured line per request
         timeout_graceful_shutdown=10,
