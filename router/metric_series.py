@@ -17,7 +17,6 @@ from collections.abc import Iterator, Sequence
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.metrics import Histogram as _PromHistogram
-from prometheus_client.registry import Collector
 
 __all__ = ["CounterSeries", "HistogramSeries", "register"]
 
@@ -51,7 +50,8 @@ class _Histogram:
 
 
 class CounterSeries:
-    """A counter family; `labels(*values)` is the child to `inc()` (cache it)."""
+    """A counter family (a prometheus_client collector); `labels(*values)` is the child to
+    `inc()` (cache it)."""
 
     def __init__(self, name: str, documentation: str, labelnames: Sequence[str]) -> None:
         self.name = name
@@ -65,6 +65,9 @@ class CounterSeries:
             child = self._children[values] = _Counter()
         return child
 
+    def collect(self) -> Iterator[Metric]:
+        yield self.family()
+
     def family(self) -> Metric:
         fam = CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for values, child in list(self._children.items()):
@@ -73,7 +76,8 @@ class CounterSeries:
 
 
 class HistogramSeries:
-    """A histogram family; `labels(*values)` is the child to `observe()` (cache it)."""
+    """A histogram family (a prometheus_client collector); `labels(*values)` is the child to
+    `observe()` (cache it)."""
 
     def __init__(
         self,
@@ -94,6 +98,9 @@ class HistogramSeries:
             child = self._children[values] = _Histogram(self.buckets)
         return child
 
+    def collect(self) -> Iterator[Metric]:
+        yield self.family()
+
     def family(self) -> Metric:
         fam = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for values, child in list(self._children.items()):
@@ -111,15 +118,7 @@ def _le(bound: float) -> str:
     return "+Inf" if bound == float("inf") else repr(float(bound))
 
 
-class _Collector(Collector):
-    def __init__(self, series: Sequence[CounterSeries | HistogramSeries]) -> None:
-        self.series = series
-
-    def collect(self) -> Iterator[Metric]:
-        for s in self.series:
-            yield s.family()
-
-
 def register(*series: CounterSeries | HistogramSeries) -> None:
     """Expose `series` on prometheus_client's default registry (what /metrics serves)."""
-    REGISTRY.register(_Collector(series))
+    for one in series:
+        REGISTRY.register(one)
