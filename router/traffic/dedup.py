@@ -1,7 +1,7 @@
 """In-flight de-duplication: identical concurrent calls share one upstream call.
 
-The first caller (the leader) makes the call in its own task and publishes the
-outcome on a future; callers that arrive while it is in flight await that
+The first caller (the leader) makes the call itself, in the task it already
+runs in, and publishes the outcome on a future; callers that arrive while it is in flight await that
 future through a shield and get the same immutable result (raw bytes, decoded
 by each caller, so no two requests ever share mutable data). Nothing is
 spawned: a task per call cost the router about 4 % of its CPU per request.
