@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
+from typing import Generic, TypeVar
 
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
@@ -49,24 +50,40 @@ class _Histogram:
         self.sum += value
 
 
-class CounterSeries:
-    """A counter family (a prometheus_client collector); `labels(*values)` is the child to
-    `inc()` (cache it)."""
+C = TypeVar("C", _Counter, _Histogram)
+
+
+class _Series(Generic[C]):
+    """A labelled family (a prometheus_client collector); `labels(*values)` is the child to
+    update (cache it)."""
 
     def __init__(self, name: str, documentation: str, labelnames: Sequence[str]) -> None:
         self.name = name
         self.documentation = documentation
         self.labelnames = tuple(labelnames)
-        self._children: dict[tuple[str, ...], _Counter] = {}
+        self._children: dict[tuple[str, ...], C] = {}
 
-    def labels(self, *values: str) -> _Counter:
+    def _new_child(self) -> C:
+        raise NotImplementedError
+
+    def labels(self, *values: str) -> C:
         child = self._children.get(values)
         if child is None:
-            child = self._children[values] = _Counter()
+            child = self._children[values] = self._new_child()
         return child
 
     def collect(self) -> Iterator[Metric]:
         yield self.family()
+
+    def family(self) -> Metric:
+        raise NotImplementedError
+
+
+class CounterSeries(_Series[_Counter]):
+    """Children `inc()`."""
+
+    def _new_child(self) -> _Counter:
+        return _Counter()
 
     def family(self) -> Metric:
         fam = CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
@@ -75,9 +92,8 @@ class CounterSeries:
         return fam
 
 
-class HistogramSeries:
-    """A histogram family (a prometheus_client collector); `labels(*values)` is the child to
-    `observe()` (cache it)."""
+class HistogramSeries(_Series[_Histogram]):
+    """Children `observe()`; cumulative buckets at scrape time."""
 
     def __init__(
         self,
@@ -86,28 +102,18 @@ class HistogramSeries:
         labelnames: Sequence[str],
         buckets: tuple[float, ...] = DEFAULT_BUCKETS,
     ) -> None:
-        self.name = name
-        self.documentation = documentation
-        self.labelnames = tuple(labelnames)
+        super().__init__(name, documentation, labelnames)
         self.buckets = buckets
-        self._children: dict[tuple[str, ...], _Histogram] = {}
 
-    def labels(self, *values: str) -> _Histogram:
-        child = self._children.get(values)
-        if child is None:
-            child = self._children[values] = _Histogram(self.buckets)
-        return child
-
-    def collect(self) -> Iterator[Metric]:
-        yield self.family()
+    def _new_child(self) -> _Histogram:
+        return _Histogram(self.buckets)
 
     def family(self) -> Metric:
         fam = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for values, child in list(self._children.items()):
-            counts = list(child.counts)
             cumulative: list[tuple[str, float]] = []
             total = 0
-            for bound, n in zip((*self.buckets, float("inf")), counts, strict=True):
+            for bound, n in zip((*self.buckets, float("inf")), list(child.counts), strict=True):
                 total += n
                 cumulative.append((_le(bound), total))
             fam.add_metric(list(values), cumulative, child.sum)
