@@ -19,7 +19,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from chorus.commands.registration import register_version
+# `register_version` is also the name of a command option: the function goes by `_register`
+from chorus.commands.registration import PromoteOption, RegisterOption
+from chorus.commands.registration import register_version as _register
 from models.generation.data import DEFAULT_DOMAIN, DEFAULT_PARAPHRASES, MODEL_NAME
 
 console = Console(highlight=False)
@@ -56,16 +58,8 @@ def train_generation(
     threads: Annotated[
         int | None, typer.Option(help="torch threads (default CHORUS_TORCH_THREADS, else 1)")
     ] = None,
-    register_version: Annotated[
-        bool, typer.Option("--register/--no-register", help="record the version in the registry")
-    ] = True,
-    promote: Annotated[
-        bool | None,
-        typer.Option(
-            "--promote/--no-promote",
-            help="make it the production version (default: only if none is in production)",
-        ),
-    ] = None,
+    register_version: RegisterOption = True,
+    promote: PromoteOption = None,
 ) -> None:
     """Train a small GPT-2 on the delexicalised response templates, evaluate it, register it."""
     if threads:
@@ -132,6 +126,3 @@ def _print_metrics(metrics: dict[str, Any], title: str) -> None:
     for key, value in metrics.items():
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
-
-
-_register = register_version

@@ -22,7 +22,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from chorus.commands.registration import register_version
+# `register_version` is also the name of a command option: the function goes by `_register`
+from chorus.commands.registration import PromoteOption, RegisterOption
+from chorus.commands.registration import register_version as _register
 
 if TYPE_CHECKING:
     from models.nlu.metrics import NLUReport
@@ -83,16 +85,8 @@ def train_nlu(
         int | None,
         typer.Option(help="torch threads (default CHORUS_TORCH_THREADS, else all cores)"),
     ] = None,
-    register_version: Annotated[
-        bool, typer.Option("--register/--no-register", help="record the version in the registry")
-    ] = True,
-    promote: Annotated[
-        bool | None,
-        typer.Option(
-            "--promote/--no-promote",
-            help="make it the production version (default: only if none is in production)",
-        ),
-    ] = None,
+    register_version: RegisterOption = True,
+    promote: PromoteOption = None,
 ) -> None:
     """Fine-tune the joint intent + entity model on MiniLM, evaluate it and register it."""
     n_threads = threads or int(os.environ.get("CHORUS_TORCH_THREADS") or os.cpu_count() or 1)
@@ -178,9 +172,6 @@ def train_nlu(
 
 def _detail(report: NLUReport | None) -> dict[str, Any]:
     return {"report": report.as_dict()} if report else {}
-
-
-_register = register_version
 
 
 def test_nlu(

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+
+#: the `--register/--no-register` and `--promote/--no-promote` options of every train command
+RegisterOption = Annotated[
+    bool, typer.Option("--register/--no-register", help="record the version in the registry")
+]
+PromoteOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--promote/--no-promote",
+        help="make it the production version (default: only if none is in production)",
+    ),
+]
 
 
 def register_version(
