@@ -112,30 +112,39 @@ def raw_measure(model_dir: str, duration: float, precision: str) -> dict[str, An
     }
 
 
-def run_raw(args: argparse.Namespace) -> dict[str, Any]:
-    """The raw measurement in a child pinned like the server, so both share one CPU's fate."""
-    out = subprocess.run(
+def _run_pinned_child(
+    args: argparse.Namespace, child_args: list[str], env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """This script again, as a child pinned to the server's CPU (`--server-cpu`)."""
+    return subprocess.run(
         [
             "taskset",
             "-c",
             args.server_cpu,
             sys.executable,
             str(Path(__file__).resolve()),
-            "--raw-only",
-            "--model",
-            args.model,
-            "--duration",
-            str(args.duration),
-            "--precision",
-            args.precision,
+            *child_args,
         ],
         cwd=REPO,
-        env={**os.environ, "CHORUS_TORCH_THREADS": "1"},
+        env=env,
         capture_output=True,
         text=True,
-        check=True,
+        timeout=timeout,
+    )
+
+
+def run_raw(args: argparse.Namespace) -> dict[str, Any]:
+    """The raw measurement in a child pinned like the server, so both share one CPU's fate."""
+    out = _run_pinned_child(
+        args,
+        [
+            *("--raw-only", "--model", args.model, "--duration", str(args.duration)),
+            *("--precision", args.precision),
+        ],
+        {**os.environ, "CHORUS_TORCH_THREADS": "1"},
         timeout=300,
     )
+    out.check_returncode()
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -644,25 +653,13 @@ def run_loop_cpu(args: argparse.Namespace) -> int:
                 "CHORUS_LOG_FORMAT": "json",
                 "CHORUS_LEAN_GRAPHQL": "0" if variant == "strawberry" else "1",
             }
-            out = subprocess.run(
+            out = _run_pinned_child(
+                args,
                 [
-                    "taskset",
-                    "-c",
-                    args.server_cpu,
-                    sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--loop-cpu-child",
-                    "--model",
-                    args.model,
-                    "--precision",
-                    args.precision,
-                    "--loop-rounds",
-                    str(args.loop_rounds),
+                    *("--loop-cpu-child", "--model", args.model, "--precision", args.precision),
+                    *("--loop-rounds", str(args.loop_rounds)),
                 ],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
+                env,
                 timeout=600,
             )
             if out.returncode != 0:
