@@ -248,19 +248,17 @@ class Router:
         api = snap.documents.schema
         facts = prepared.facts(op)
         check = facts.variable_check
-        if check is not None and check.valid(variables or {}):
-            coerced: Any = None
-        else:
+        if check is None or not check.valid(variables or {}):
             coerced = get_variable_values(api, op.variable_definitions or (), dict(variables or {}))
-        if isinstance(coerced, list):
-            return GraphQLResponse(
-                400,
-                {
-                    "errors": [
-                        _with_code(dict(e.formatted), ErrorCode.BAD_USER_INPUT) for e in coerced
-                    ]
-                },
-            )
+            if isinstance(coerced, list):
+                return GraphQLResponse(
+                    400,
+                    {
+                        "errors": [
+                            _with_code(dict(e.formatted), ErrorCode.BAD_USER_INPUT) for e in coerced
+                        ]
+                    },
+                )
         raw = {**facts.defaults, **variables} if variables else dict(facts.defaults)
         conds = (
             dict(
