@@ -8,7 +8,6 @@ which is then used as is.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -53,16 +52,14 @@ class SubgraphClient:
         name: str,
         url: str,
         *,
+        policy: SubgraphPolicy,
         client: httpx.AsyncClient | None = None,
-        timeout_s: float = 30.0,
         max_connections: int = 100,
-        policy: SubgraphPolicy | None = None,
     ) -> None:
         self.name = name
         self.url = url
         #: timeouts, retries, breaker, dedup, header propagation (router/traffic)
         self.policy = policy
-        self.timeout_s = timeout_s
         self._client = client
         self._pool = (
             ConnectionPool(url, max_connections=max_connections) if client is None else None
@@ -73,13 +70,7 @@ class SubgraphClient:
         if variables:
             body["variables"] = variables
         content = orjson.dumps(body)
-        if self.policy is not None:
-            return self.decode(await self.policy.send(self, query, content))
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                return self.decode(await self.fetch(content))
-        except TimeoutError:
-            raise SubgraphTimeout(self.name, "request timed out") from None
+        return self.decode(await self.policy.send(self, query, content))
 
     async def fetch(
         self,

@@ -119,7 +119,6 @@ class Router:
                 name,
                 url,
                 client=self._http_client,
-                timeout_s=self.settings.subgraph_timeout_s,
                 max_connections=self.settings.max_connections_per_subgraph,
                 policy=self.guards.policy(name),
             )
