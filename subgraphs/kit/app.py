@@ -13,15 +13,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
@@ -51,17 +52,43 @@ def _with_caches(schema: BaseSchema) -> None:
         schema.extensions = (*present, *extra)  # type: ignore[attr-defined]
 
 
+ContextValues = Mapping[str, Any] | Callable[[Request | WebSocket], Mapping[str, Any]]
+
+
+class _ContextGraphQL(GraphQL):
+    """Strawberry's ASGI app with the subgraph's own values in every request's context.
+
+    Overriding `get_context` is strawberry's documented way to extend the context; the
+    kit does it once so that no subgraph has to subclass strawberry's view.
+    """
+
+    def __init__(self, schema: BaseSchema, context: ContextValues | None, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self._values = context
+
+    async def get_context(  # type: ignore[override]
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> dict[str, Any]:
+        values = self._values
+        extra = values(request) if callable(values) else values or {}
+        return {"request": request, "response": response, **extra}
+
+
 def create_app(
     schema: BaseSchema,
     *,
     name: str,
+    context: ContextValues | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
-    graphql_app: GraphQL | None = None,
     debug: bool = False,
     configure_logs: bool = False,
 ) -> Starlette:
     """Serve `schema` as the subgraph `name`; readiness waits for every `on_startup` hook.
+
+    `context` adds values to every resolver's `info.context` (a mapping, or a function
+    of the request returning one) next to strawberry's `request` and `response`; the
+    start-up hooks load models or check tables, the shut-down hooks release them.
 
     Tracing continues the W3C trace context the router sends (`traceparent`), so a
     subgraph's spans join the router's trace; the exporter comes from the environment.
@@ -83,8 +110,9 @@ def create_app(
         if tracing_enabled()
         else []
     )
-    graphql = graphql_app or GraphQL(
+    graphql = _ContextGraphQL(
         schema,
+        context,
         graphql_ide="graphiql",
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
     )
