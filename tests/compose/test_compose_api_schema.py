@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import compose_fixture
 from graphql import GraphQLEnumType, GraphQLObjectType
 
 from router.compose import api_schema, api_schema_sdl
+from tests.helpers.compose import compose_fixture
 
 
 def test_inaccessible_elements_are_removed() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import load_fixture
 from typer.testing import CliRunner
 
 from chorus.commands.compose import register
+from tests.helpers.compose import load_fixture
 
 
 @pytest.fixture

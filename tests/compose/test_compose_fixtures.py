@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import all_fixture_names, compose_fixture, error_codes
 from graphql import build_ast_schema, parse
 
 from router.compose import api_schema
+from tests.helpers.compose import all_fixture_names, compose_fixture, error_codes
 
 NAMES = all_fixture_names()
 

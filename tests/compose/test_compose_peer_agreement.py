@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import all_fixture_names, load_fixture
 from graphql import build_ast_schema, parse
 
 from router.compose import api_schema_sdl, compose
 from router.compose.api_schema import normalized_sdl
+from tests.helpers.compose import all_fixture_names, load_fixture
 
 NAMES = all_fixture_names()
 

@@ -5,9 +5,8 @@ Fixture: err_enum_value_mismatch.
 
 from __future__ import annotations
 
-from conftest import compose_fixture, compose_variant
-
 from router.compose.rules.enum_value_mismatch import CODE
+from tests.helpers.compose import compose_fixture, compose_variant
 
 
 def test_reports_the_error() -> None:

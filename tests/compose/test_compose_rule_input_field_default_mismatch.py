@@ -5,9 +5,8 @@ Fixture: err_input_field_default_mismatch.
 
 from __future__ import annotations
 
-from conftest import compose_fixture, compose_variant
-
 from router.compose.rules.input_field_default_mismatch import CODE
+from tests.helpers.compose import compose_fixture, compose_variant
 
 
 def test_reports_the_error() -> None:

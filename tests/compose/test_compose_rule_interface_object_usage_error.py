@@ -5,9 +5,8 @@ Fixture: err_interface_object_usage_error.
 
 from __future__ import annotations
 
-from conftest import compose_fixture, compose_variant
-
 from router.compose.rules.interface_object_usage_error import CODE
+from tests.helpers.compose import compose_fixture, compose_variant
 
 
 def test_reports_the_error() -> None:

@@ -5,9 +5,8 @@ Fixture: err_no_queries.
 
 from __future__ import annotations
 
-from conftest import compose_fixture, compose_variant
-
 from router.compose.rules.no_queries import CODE
+from tests.helpers.compose import compose_fixture, compose_variant
 
 
 def test_reports_the_error() -> None:

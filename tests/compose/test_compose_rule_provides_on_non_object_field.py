@@ -5,9 +5,8 @@ Fixture: err_provides_on_non_object_field.
 
 from __future__ import annotations
 
-from conftest import compose_fixture, compose_variant
-
 from router.compose.rules.provides_on_non_object_field import CODE
+from tests.helpers.compose import compose_fixture, compose_variant
 
 
 def test_reports_the_error() -> None:

@@ -5,9 +5,8 @@ Fixture: err_required_argument_missing.
 
 from __future__ import annotations
 
-from conftest import compose_fixture, compose_variant
-
 from router.compose.rules.required_argument_missing_in_some_subgraph import CODE
+from tests.helpers.compose import compose_fixture, compose_variant
 
 
 def test_reports_the_error() -> None:

@@ -6,7 +6,7 @@ Expected lines were checked against Apollo's composition (@apollo/composition
 
 from __future__ import annotations
 
-from conftest import compose_fixture
+from tests.helpers.compose import compose_fixture
 
 
 def _block(sdl: str, head: str) -> str:

@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 from compose_spec import PyCompose
-from deploy_support import (
+
+from tests.helpers.deploy import (
     DOCKER,
     load_compose,
     load_script,

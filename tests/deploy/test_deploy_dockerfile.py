@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from deploy_support import DOCKER, REPO, parse_chorus, router_port, subgraph_ports
-from dockerfile_model import Stage, lineage, parse, stage_args
+
+from tests.helpers.deploy import DOCKER, REPO, parse_chorus, router_port, subgraph_ports
+from tests.helpers.dockerfile_model import Stage, lineage, parse, stage_args
 
 DOCKERFILE = DOCKER / "Dockerfile"
 WRITABLE = ("/tmp", "/data")
@@ -203,7 +204,7 @@ def test_dockerignore_matcher_negative_control() -> None:
 
 def test_one_image_serves_every_service() -> None:
     """compose and k8s run one image tag: the baked models must be the ones seeded."""
-    from deploy_support import IMAGE, K8S, load_compose
+    from tests.helpers.deploy import IMAGE, K8S, load_compose
 
     images = {
         s["image"] for s in load_compose()["services"].values() if s["image"].startswith("chorus/")

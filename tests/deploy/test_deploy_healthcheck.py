@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deploy_support import DOCKER, K8S, k8s_manifests, load_compose, load_script, subgraph_ports
+
+from tests.helpers.deploy import (
+    DOCKER,
+    K8S,
+    k8s_manifests,
+    load_compose,
+    load_script,
+    subgraph_ports,
+)
 
 healthcheck = load_script(DOCKER / "healthcheck.py")
 PORTS = range(5150, 5160)  # this suite's share of the deploy range 5100-5199

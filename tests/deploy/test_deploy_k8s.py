@@ -11,7 +11,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from deploy_support import (
+
+from tests.helpers.deploy import (
     DOCKER,
     K8S,
     k8s_documents,

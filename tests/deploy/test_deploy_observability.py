@@ -14,8 +14,9 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from deploy_support import DOCKER, OBSERVABILITY, load_compose, load_script, subgraph_ports
 from prometheus_client import REGISTRY
+
+from tests.helpers.deploy import DOCKER, OBSERVABILITY, load_compose, load_script, subgraph_ports
 
 build_dashboard = load_script(OBSERVABILITY / "build_dashboard.py")
 DASHBOARD = OBSERVABILITY / "grafana" / "dashboards" / "chorus-pipeline.json"

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from deploy_support import DOCKER, load_script
 
 import migrations
 from models.db import create_engine
 from models.registry import ModelRegistry
+from tests.helpers.deploy import DOCKER, load_script
 
 seed_models = load_script(DOCKER / "seed_models.py")
 
@@ -154,7 +154,7 @@ async def test_wait_reports_what_a_subgraph_still_lacks(
 
 def test_cli_arguments_used_by_compose_and_k8s_parse() -> None:
     """The argv that compose's seed-models service and the k8s Job pass is accepted."""
-    from deploy_support import K8S, k8s_documents, load_compose
+    from tests.helpers.deploy import K8S, k8s_documents, load_compose
 
     compose_argv = load_compose()["services"]["seed-models"]["command"]
     job = k8s_documents(K8S / "migrate-job.yaml")[0]

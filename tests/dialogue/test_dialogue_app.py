@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dialogue_helpers import dialogue_client, understanding
 from starlette.testclient import TestClient
 
 import migrations
 from models.db import create_engine
 from subgraphs.dialogue.app import create_app
 from subgraphs.dialogue.tables import metadata
+from tests.helpers.dialogue import dialogue_client, understanding
 
 
 def _ready(client: TestClient) -> dict[str, object]:

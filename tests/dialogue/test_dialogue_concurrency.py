@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from dialogue_helpers import START, DialogueClient, dialogue_client, understanding
 
 from models.db import create_engine
 from subgraphs.dialogue.domain import default_domain_path, load_domain
 from subgraphs.dialogue.policy import Policy
 from subgraphs.dialogue.tracker import DialogueState, UnderstandingIn
+from tests.helpers.dialogue import START, DialogueClient, dialogue_client, understanding
 
 MESSAGES = 100
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from dialogue_helpers import dialogue_client, slots_of, understanding
 
 from subgraphs.dialogue.tables import bookings, conversations, turns
+from tests.helpers.dialogue import dialogue_client, slots_of, understanding
 
 
 async def test_four_messages_book_a_table(dialogue_db_url: str) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-from dialogue_helpers import understanding
 
 from subgraphs.dialogue.domain import Domain, default_domain_path, load_domain, parse_domain
 from subgraphs.dialogue.policy import Policy
@@ -24,6 +23,7 @@ from subgraphs.dialogue.tracker import (
     UnderstandingIn,
     UpdateBooking,
 )
+from tests.helpers.dialogue import understanding
 
 
 @pytest.fixture(scope="module")

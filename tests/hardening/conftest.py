@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import hardening_subgraphs as subgraphs
-from hardening_harness import Harness, MakeRouter, shop_sdl
-from hardening_server import SubgraphServer
-
 from router.app import create_router_app
 from router.settings import RouterSettings
+from tests.helpers import hardening_subgraphs as subgraphs
+from tests.helpers.hardening_harness import Harness, MakeRouter, shop_sdl
+from tests.helpers.hardening_server import SubgraphServer
 
 
 @pytest.fixture

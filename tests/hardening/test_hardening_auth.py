@@ -7,16 +7,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import hardening_subgraphs as subgraphs
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from hardening_harness import Harness, MakeRouter, codes
-from hardening_server import Reply, SubgraphServer
 
 from router.auth.config import JwksSettings
 from router.auth.jwks import JwksSource
+from tests.helpers import hardening_subgraphs as subgraphs
+from tests.helpers.hardening_harness import Harness, MakeRouter, codes
+from tests.helpers.hardening_server import Reply, SubgraphServer
 
 ISSUER = "https://idp.example"
 AUDIENCE = "chorus"

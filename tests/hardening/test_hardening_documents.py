@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hardening_harness import Harness, MakeRouter, codes
-from hardening_server import SubgraphServer
+
+from tests.helpers.hardening_harness import Harness, MakeRouter, codes
+from tests.helpers.hardening_server import SubgraphServer
 
 GQL = {"accept": "application/graphql-response+json"}
 

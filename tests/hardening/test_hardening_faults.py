@@ -14,8 +14,9 @@ import time
 from typing import Any
 
 import pytest
-from hardening_harness import Harness, MakeRouter, codes
-from hardening_server import SubgraphServer, drop, free_port, html, reply, slow
+
+from tests.helpers.hardening_harness import Harness, MakeRouter, codes
+from tests.helpers.hardening_server import SubgraphServer, drop, free_port, html, reply, slow
 
 BOTH = '{ products { id name } review(id: "r1") { body } }'
 PRODUCTS = [{"id": "1", "name": "Table"}, {"id": "2", "name": "Chair"}]

@@ -16,10 +16,11 @@ from typing import Any
 
 import orjson
 import pytest
-from hardening_harness import Harness
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
+
+from tests.helpers.hardening_harness import Harness
 
 POLICY = {
     "MAX_DEPTH_LIMIT",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from hardening_harness import Harness, MakeRouter, codes
+
+from tests.helpers.hardening_harness import Harness, MakeRouter, codes
 
 JSON = {"content-type": "application/json"}
 PREFLIGHT = {"apollo-require-preflight": "true"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hardening_harness import Harness
+from tests.helpers.hardening_harness import Harness
 
 
 async def test_router_over_socket_subgraphs(router: Harness) -> None:

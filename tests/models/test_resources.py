@@ -27,6 +27,6 @@ def test_a_plain_path_is_taken_as_it_is(tmp_path: Path) -> None:
 def test_a_missing_file_or_package_says_which_setting(tmp_path: Path) -> None:
     with pytest.raises(ResourceNotFound, match="no package 'nowhere_pkg'"):
         resolve("nowhere_pkg:data.yml")
-    with pytest.raises(ResourceNotFound, match="models:absent.yml"):
+    with pytest.raises(ResourceNotFound, match=r"models:absent\.yml"):
         resolve("models:absent.yml")
     assert resolve(str(tmp_path / "later.yml"), must_exist=False) == tmp_path / "later.yml"

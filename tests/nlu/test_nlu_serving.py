@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nlu_http import ENTITIES, UNDERSTAND, gql, serving
 from prometheus_client import REGISTRY
 
 from subgraphs.nlu.app import create_app
 from subgraphs.nlu.settings import NLUSettings
 from subgraphs.nlu.startup import process_age_s
+from tests.helpers.nlu_http import ENTITIES, UNDERSTAND, gql, serving
 
 STATS = """
 query($name: String!) {

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from nlu_http import ENTITIES, UNDERSTAND, gql, serving
 from starlette.applications import Starlette
 
 from subgraphs.nlu.app import create_app
 from subgraphs.nlu.settings import NLUSettings
+from tests.helpers.nlu_http import ENTITIES, UNDERSTAND, gql, serving
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from pipeline_stack import Stack, start_stack
+from tests.helpers.pipeline_stack import Stack, start_stack
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from pipeline_stack import Stack, alive, descendants, start_stack
+
+from tests.helpers.pipeline_stack import Stack, alive, descendants, start_stack
 
 # the first run of a fresh checkout trains the default models inside the fixture
 pytestmark = pytest.mark.timeout(1800)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pipeline_stack import PORTS, Stack, start_stack
+
+from tests.helpers.pipeline_stack import PORTS, Stack, start_stack
 
 # the first run of a fresh checkout trains the default models inside the fixture
 pytestmark = pytest.mark.timeout(1800)

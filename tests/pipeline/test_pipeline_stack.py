@@ -9,7 +9,8 @@ import sqlite3
 
 import httpx
 import pytest
-from pipeline_stack import Stack, alive, descendants
+
+from tests.helpers.pipeline_stack import Stack, alive, descendants
 
 # the first run of a fresh checkout trains the default models inside the fixture
 pytestmark = pytest.mark.timeout(1800)
@@ -157,7 +158,7 @@ def test_zz_sigterm_stops_the_whole_stack_and_frees_the_ports(stack: Stack) -> N
     """Runs last in this module: it stops the shared stack."""
     import socket
 
-    from pipeline_stack import PORTS
+    from tests.helpers.pipeline_stack import PORTS
 
     children = descendants(stack.process.pid)
     assert len(children) >= 4, "expected the router and three subgraph processes"

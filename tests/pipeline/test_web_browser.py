@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pipeline_stack import REPO, Stack, start_stack
+
+from tests.helpers.pipeline_stack import REPO, Stack, start_stack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("CHORUS_ARTIFACTS", REPO / "artifacts")) / "browser"

@@ -8,7 +8,6 @@ without `@defer`, so a part that is missing, misplaced or doubled fails.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import pipeline_subgraphs
-import stream_subgraphs as sub
-
 from router.app import create_router_app
 from router.settings import RouterSettings
+from tests.helpers import pipeline_subgraphs as pipeline_subgraphs
+from tests.helpers import stream_subgraphs as sub
+from tests.helpers.multipart import merge_incremental, parse_multipart
 
 MULTIPART = {"accept": "multipart/mixed;deferSpec=20220824, application/json"}
 PIPELINE = (Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text()
@@ -70,46 +67,6 @@ async def pipeline() -> AsyncIterator[httpx.AsyncClient]:
     pipeline_subgraphs.reset()
     async for c in _router(PIPELINE, pipeline_subgraphs.subgraphs_app([])):
         yield c
-
-
-def parse_multipart(resp: httpx.Response) -> list[dict[str, Any]]:
-    ctype = resp.headers["content-type"]
-    assert ctype.startswith("multipart/mixed"), ctype
-    assert 'boundary="graphql"' in ctype and "deferSpec=20220824" in ctype
-    text = resp.text
-    assert text.endswith("\r\n--graphql--\r\n")
-    parts = text[: -len("\r\n--graphql--\r\n")].split("\r\n--graphql\r\n")
-    assert parts[0] == ""
-    out = []
-    for part in parts[1:]:
-        head, body = part.split("\r\n\r\n", 1)
-        assert head.lower() == "content-type: application/json; charset=utf-8"
-        out.append(json.loads(body))
-    return out
-
-
-def merge_incremental(payloads: list[dict[str, Any]]) -> dict[str, Any]:
-    """Apply the incremental payloads to the initial data as a client would."""
-    data = payloads[0]["data"]
-    assert payloads[0]["hasNext"] is True
-    for p in payloads[1:]:
-        for item in p.get("incremental", []):
-            target = data
-            for el in item["path"]:
-                target = target[el]
-            if item["data"] is not None:
-                _deep(target, item["data"])
-    assert payloads[-1]["hasNext"] is False
-    assert all(p["hasNext"] is True for p in payloads[:-1])
-    return dict(data)
-
-
-def _deep(target: dict[str, Any], src: dict[str, Any]) -> None:
-    for k, v in src.items():
-        if isinstance(target.get(k), dict) and isinstance(v, dict):
-            _deep(target[k], v)
-        else:
-            target[k] = v
 
 
 async def _deferred(client: httpx.AsyncClient, query: str, **extra: Any) -> list[dict[str, Any]]:

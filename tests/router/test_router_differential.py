@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,15 +42,12 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import shop_subgraphs as shop
-from stream_subgraphs import sdl_of
-from test_router_defer import merge_incremental, parse_multipart
-
 from router.app import create_router_app
 from router.compose import SubgraphSource, compose
 from router.settings import RouterSettings
+from tests.helpers import shop_subgraphs as shop
+from tests.helpers.multipart import merge_incremental, parse_multipart
+from tests.helpers.stream_subgraphs import sdl_of
 
 EXAMPLES = int(os.environ.get("CHORUS_DIFF_EXAMPLES", "120"))
 MULTIPART = {"accept": "multipart/mixed;deferSpec=20220824, application/json"}

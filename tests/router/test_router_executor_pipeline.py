@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,12 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import pipeline_subgraphs as subgraphs
-
 from router.app import create_router_app
 from router.settings import RouterSettings
+from tests.helpers import pipeline_subgraphs as subgraphs
 
 SUPERGRAPH = (Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text()
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,14 +20,11 @@ import strawberry
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import stream_subgraphs as sub
-from test_router_defer import merge_incremental, parse_multipart
-
 from router.app import create_router_app
 from router.compose import SubgraphSource, compose
 from router.settings import RouterSettings
+from tests.helpers import stream_subgraphs as sub
+from tests.helpers.multipart import merge_incremental, parse_multipart
 
 PORTS = (5376, 5377, 5378)
 SLOTS = [

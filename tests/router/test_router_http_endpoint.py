@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from supergraph_fixture import load_fixture
 
 from router.app import create_router_app
 from router.server.core import Router
 from router.settings import RouterSettings
+from tests.helpers.supergraph_fixture import load_fixture
 
 QUERY = {"query": "{ __typename }"}
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from graphql import parse
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from supergraph_fixture import load_fixture
 
 from router.planner import (
     PlanningError,
@@ -23,6 +17,7 @@ from router.planner import (
 )
 from router.planner.operation import select_operation
 from router.supergraph import load_supergraph
+from tests.helpers.supergraph_fixture import load_fixture
 
 _PLANNERS: dict[str, QueryPlanner] = {}
 

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql import parse
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-import stream_subgraphs as sub
 
 from router.planner import (
     PlannedOperation,
@@ -23,6 +18,7 @@ from router.planner import (
 )
 from router.planner.operation import select_operation
 from router.supergraph import load_supergraph
+from tests.helpers import stream_subgraphs as sub
 
 PIPELINE = QueryPlanner(
     load_supergraph((Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text())

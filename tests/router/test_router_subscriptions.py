@@ -12,7 +12,6 @@ import asyncio
 import json
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,13 +24,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import stream_subgraphs as sub
-
 from router.app import create_router_app
 from router.server.graphiql import asset_dir
 from router.settings import RouterSettings
+from tests.helpers import stream_subgraphs as sub
 
 PORTS = (5371, 5372, 5373)
 PROTO = [Subprotocol("graphql-transport-ws")]
@@ -444,8 +440,9 @@ async def test_unreachable_subscription_subgraph() -> None:
 
 def test_mutation_over_websocket_in_process() -> None:
     """A mutation is an operation like any other on the socket (Starlette's test client)."""
-    import pipeline_subgraphs
     from starlette.testclient import TestClient
+
+    from tests.helpers import pipeline_subgraphs as pipeline_subgraphs
 
     pipeline_subgraphs.reset()
     sdl = (Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text()

@@ -9,7 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from workflow_support import PYTHON, Process, free_ports, graphql, listening, processes
+from tests.helpers.workflow import PYTHON, Process, free_ports, graphql, listening, processes
 
 APP = """
 import strawberry

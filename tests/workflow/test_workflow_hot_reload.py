@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import httpx
-from workflow_support import PYTHON, Process, free_ports, graphql, processes
 
 from chorus.reload import PollResult, SchemaPoller
+from tests.helpers.workflow import PYTHON, Process, free_ports, graphql, processes
 
 CATALOG = """
 import asyncio

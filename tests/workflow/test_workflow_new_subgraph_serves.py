@@ -11,10 +11,10 @@ from pathlib import Path
 import yaml
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
-from workflow_support import PYTHON, REPO, Process, free_ports, processes
 
 from chorus.cli import app
 from router.app import create_router_app
+from tests.helpers.workflow import PYTHON, REPO, Process, free_ports, processes
 
 # An existing team's subgraph: it contributes `reviewCount` to the new entity by its key.
 REVIEWS_APP = '''

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from workflow_support import PYTHON, Process, free_ports, graphql, processes
 
 from chorus.reload import compose_sdls, fetch_sdls
+from tests.helpers.workflow import PYTHON, Process, free_ports, graphql, processes
 
 HERE = Path(__file__).parent
 NPM_PACKAGES = ["@apollo/subgraph@2.15.1", "@apollo/server@5.5.1", "graphql@16.15.0"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 from typer.testing import CliRunner
-from workflow_support import REPO
 
 from chorus.cli import app
 from chorus.commands.new import ScaffoldError, add_mapping_entry, check_name, placeholders
+from tests.helpers.workflow import REPO
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "router" / "fixtures"
 
 _HEADER = """schema
   @link(url: "https://specs.apollo.dev/link/v1.0")

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hardening_server import SubgraphServer
 
-SHOP = (Path(__file__).parent / "fixtures" / "shop.graphql").read_text()
+from tests.helpers.hardening_server import SubgraphServer
+
+SHOP = (Path(__file__).resolve().parents[1] / "hardening" / "fixtures" / "shop.graphql").read_text()
 
 
 def shop_sdl(server: SubgraphServer, **urls: str) -> str:
