@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 
 __all__ = [
     "FRAMEWORK",
+    "Lag",
     "MigrationsError",
     "Owner",
     "behind",
@@ -61,6 +63,7 @@ def config(url: str, owner: str | Owner = FRAMEWORK) -> Config:
     found = owner if isinstance(owner, Owner) else find(owner)
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
+    cfg.set_main_option("path_separator", "os")  # a folder may have spaces in its path
     cfg.set_main_option("version_locations", str(found.folder))
     cfg.set_main_option("version_table", found.version_table)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -122,8 +125,21 @@ def new_revision(owner: str | Owner, message: str) -> Path:
     return Path(script.path)
 
 
-def behind(connection: sa.Connection, owners: Sequence[str | Owner] = ()) -> list[str]:
-    """Each history not at its head, as "NAME at REV, not HEAD" (for readiness checks).
+@dataclass(frozen=True)
+class Lag:
+    """A history that is not at its head: where it is (empty: base) and where it should be."""
+
+    owner: Owner
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+
+    def __str__(self) -> str:
+        have = ", ".join(self.current) or "base"
+        return f"{self.owner.name} at {have}, not {', '.join(self.heads)}"
+
+
+def behind(connection: sa.Connection, owners: Sequence[str | Owner] = ()) -> list[Lag]:
+    """The framework's and the owners' histories that are not at their head.
 
     Takes a sync connection, e.g. `await async_conn.run_sync(migrations.behind, owners)`.
     """
@@ -133,9 +149,8 @@ def behind(connection: sa.Connection, owners: Sequence[str | Owner] = ()) -> lis
         context = MigrationContext.configure(
             connection, opts={"version_table": owner.version_table}
         )
-        current = set(context.get_current_heads())
-        heads = set(script.get_heads())
+        current = tuple(sorted(context.get_current_heads()))
+        heads = tuple(sorted(script.get_heads()))
         if current != heads:
-            have = ", ".join(sorted(current)) or "base"
-            lagging.append(f"{owner.name} at {have}, not {', '.join(sorted(heads))}")
+            lagging.append(Lag(owner, current, heads))
     return lagging
