@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 
 import migrations
-from chorus.config import ChorusConfig
+from chorus.config import ChorusConfig, SubgraphConfig
 from chorus.migrating import owners
 from tests.helpers.stack_migrations import REPO, stack_histories
 from tests.helpers.team_package import write_team_package
@@ -34,9 +34,9 @@ def test_a_subgraph_with_a_migrations_folder_is_found_by_its_app_path(
     without, _ = write_team_package(tmp_path, migrations=False)
     config = ChorusConfig(
         subgraphs={
-            "nlu": {"app": "subgraphs.nlu.app:create_app", "port": 4001},
-            "team": {"app": f"{with_history}.app:create_app", "port": 4100},
-            "other": {"app": f"{without}.app:create_app", "port": 4101},
+            "nlu": SubgraphConfig(app="subgraphs.nlu.app:create_app", port=4001),
+            "team": SubgraphConfig(app=f"{with_history}.app:create_app", port=4100),
+            "other": SubgraphConfig(app=f"{without}.app:create_app", port=4101),
         }
     )
     assert [h.package for h in owners(config)] == ["models", with_history]
