@@ -238,9 +238,7 @@ def migrate(
     cfg = _config(config)
     try:
         stack = migrating.owners(cfg)
-        chosen = [_history(stack, name) for name in owner or []]
-        # the stack's order whatever the command line's: dependents come after what they use
-        chosen.sort(key=lambda h: stack.index(h) if h in stack else len(stack))
+        chosen = migrating.pick(stack, owner or [])
         if new is not None:
             if len(chosen) != 1:
                 raise migrations.MigrationsError("--new needs exactly one --owner")
@@ -260,25 +258,12 @@ def migrate(
         err.print(f"[red]migrate:[/red] {exc}")
         raise typer.Exit(2) from exc
     except sa.exc.SQLAlchemyError as exc:  # e.g. another history's tables still point here
-        hint = " (do other histories' tables still point into it? take them down first)"
+        hint = " (do other histories' tables point into it? take them down first)" if down else ""
         first = str(exc).splitlines()[0]
-        err.print(f"[red]migrate failed, nothing changed:[/red] {first}{hint if down else ''}")
+        err.print(f"[red]migrate failed, that step rolled back:[/red] {first}{hint}")
         raise typer.Exit(1) from exc
     names = ", ".join(h.name for h in chosen or stack)
     console.print(f"migrated {url} {'down' if down else 'up'} to {target} ({names})")
-
-
-def _history(stack: list[Any], name: str) -> Any:
-    """A history of the stack by name or package; any package with a history by package."""
-    import migrations
-
-    for history in stack:
-        if name in (history.name, history.package):
-            return history
-    if "." in name:
-        return migrations.find(name)
-    known = ", ".join(h.name for h in stack)
-    raise migrations.MigrationsError(f"no history {name!r} in this stack (known: {known})")
 
 
 @models_app.command("list")

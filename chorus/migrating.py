@@ -19,7 +19,10 @@ from chorus.config import ChorusConfig
 def _package_of(app: str) -> str:
     """`pkg.module:factory` -> the package holding the module (the module itself if a package)."""
     module = app.partition(":")[0]
-    spec = importlib.util.find_spec(module)
+    try:
+        spec = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # `chorus subgraph` reports a wrong app path; nothing to migrate
+        spec = None
     if spec is not None and spec.submodule_search_locations:
         return module
     return module.rpartition(".")[0] or module
@@ -34,6 +37,22 @@ def owners(config: ChorusConfig) -> list[migrations.Owner]:
     ]
     # listed explicitly: a missing folder is an error, not a skip
     return migrations.histories([*packages, *config.migrations])
+
+
+def pick(stack: list[migrations.Owner], names: list[str]) -> list[migrations.Owner]:
+    """The histories named (by name or package) in the stack's order, which is the order
+    they go up in; a package outside the stack is found by its folder."""
+    picked: list[migrations.Owner] = []
+    for name in names:
+        match = [h for h in stack if name in (h.name, h.package)]
+        if match:
+            picked.append(match[0])
+        elif "." in name:
+            picked.append(migrations.find(name))
+        else:
+            known = ", ".join(h.name for h in stack)
+            raise migrations.MigrationsError(f"no history {name!r} in this stack (known: {known})")
+    return sorted(picked, key=lambda h: stack.index(h) if h in stack else len(stack))
 
 
 def migrate(config: ChorusConfig) -> None:

@@ -20,6 +20,14 @@ The price: alembic knows no dependency between histories. A table that points
 into another owner's (the concierge's bookings -> dialogue's turns) relies on
 the order: framework first, then owners as listed.
 
+A new subgraph that owns tables creates `<package>/migrations/__init__.py`;
+`new_revision(package, "create widgets")` (or `chorus migrate --owner
+<package> --new "create widgets"`) writes its first revision, 0001, to fill
+in by hand. Nothing else is edited: `chorus migrate` finds the folder through
+the subgraph's `app:` in chorus.yaml, and tests run
+`upgrade(url, owners=["<package>"])`. Any other alembic command works on one
+history through `config(url, "<package>")`.
+
 Revisions name one history: "head" / "base" mean every history given, an id
 ("0003") the one history among them that has it, and `<name>@<revision>`
 ("dialogue@base", "generation@-1") exactly that history.
