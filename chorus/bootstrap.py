@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-import migrations
+from chorus import migrating
 from chorus.config import ChorusConfig
 from chorus.supervisor import python_argv
 from models.db import create_engine
@@ -29,7 +29,7 @@ DEFAULT_MODELS: dict[str, list[str]] = {
 
 
 def migrate(config: ChorusConfig) -> None:
-    migrations.upgrade(config.resolved_database_url())
+    migrating.migrate(config)
 
 
 async def _production_or_latest(url: str, name: str) -> tuple[bool, str | None]:

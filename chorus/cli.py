@@ -209,21 +209,61 @@ def subgraph(
 
 @app.command()
 def migrate(
-    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+    revision: Annotated[
+        str, typer.Option(help="target: head, base, an id, or NAME@REV for one history")
+    ] = "head",
     down: Annotated[bool, typer.Option("--down", help="downgrade to the revision")] = False,
+    owner: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--owner",
+            help="only this history: a name (models, dialogue...) or a package; repeatable",
+        ),
+    ] = None,
+    new: Annotated[
+        str | None,
+        typer.Option(
+            "--new", metavar="MESSAGE", help="write a new revision in the --owner's history"
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Apply the alembic migrations (upgrade to head by default)."""
+    """Apply the alembic migrations: the framework's history, then each subgraph's and
+    application's (chorus.yaml), to head by default."""
+    import sqlalchemy as sa
+
     import migrations
+    from chorus import migrating
 
     cfg = _config(config)
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    url = cfg.resolved_database_url()
-    if down:
-        migrations.downgrade(url, "base" if revision == "head" else revision)
-    else:
-        migrations.upgrade(url, revision)
-    console.print(f"migrated {url} {'down' if down else 'up'} to {revision}")
+    try:
+        stack = migrating.owners(cfg)
+        chosen = migrating.pick(stack, owner or [])
+        if new is not None:
+            if len(chosen) != 1:
+                raise migrations.MigrationsError("--new needs exactly one --owner")
+            path = migrations.new_revision(chosen[0], new)
+            console.print(f"wrote {path}")
+            return
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        url = cfg.resolved_database_url()
+        target = "base" if down and revision == "head" else revision
+        move = migrations.downgrade if down else migrations.upgrade
+        if chosen:
+            for history in reversed(chosen) if down else chosen:
+                move(url, f"{history.name}@{target}", owners=[history])
+        else:
+            move(url, target, owners=stack)
+    except migrations.MigrationsError as exc:
+        err.print(f"[red]migrate:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except sa.exc.SQLAlchemyError as exc:  # e.g. another history's tables still point here
+        hint = " (do other histories' tables point into it? take them down first)" if down else ""
+        first = str(exc).splitlines()[0]
+        err.print(f"[red]migrate failed, that step rolled back:[/red] {first}{hint}")
+        raise typer.Exit(1) from exc
+    names = ", ".join(h.name for h in chosen or stack)
+    console.print(f"migrated {url} {'down' if down else 'up'} to {target} ({names})")
 
 
 @models_app.command("list")

@@ -69,6 +69,11 @@ class ChorusConfig(BaseSettings):
     database_url: str | None = None
     router: RouterConfig = Field(default_factory=RouterConfig)
     subgraphs: dict[str, SubgraphConfig] = Field(default_factory=dict)
+    migrations: list[str] = Field(
+        default_factory=list,
+        description="packages besides the subgraphs' whose <package>/migrations/ history"
+        " `chorus migrate` runs, after the subgraphs', in this order",
+    )
     train_missing_models: bool = Field(
         default=True, description="chorus dev trains the default models when none is registered"
     )

@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from models.db import create_engine, data_dir, database_url
 from models.registry import ModelRegistry, ModelVersion, RegistryError
 
@@ -112,28 +110,32 @@ async def seed(url: str, entries: list[dict[str, Any]], promote: str) -> list[st
     return done
 
 
-def _migration_head(url: str) -> str | None:
-    from alembic.script import ScriptDirectory
+def _stack_histories() -> list[Any]:
+    """The migration histories of the stack in ./chorus.yaml (or $CHORUS_CONFIG)."""
+    from chorus.config import load_config
+    from chorus.migrating import owners
 
+    return owners(load_config())
+
+
+async def missing(url: str, models: list[str], histories: list[Any] | None = None) -> list[str]:
+    """What a subgraph would still lack: every migration history at its head (the stack's,
+    by default), a loadable production model."""
     import migrations
 
-    return ScriptDirectory.from_config(migrations.config(url)).get_current_head()
-
-
-async def missing(url: str, models: list[str]) -> list[str]:
-    """What a subgraph would still lack: migrations at head, a loadable production model."""
-    head = _migration_head(url)
+    stack = migrations.histories(_stack_histories() if histories is None else histories)
     engine = create_engine(url)
     try:
         try:
             async with engine.connect() as conn:
-                result = await conn.execute(sa.text("SELECT version_num FROM alembic_version"))
-                current = result.scalar()
+                behind = await conn.run_sync(migrations.behind, stack)
         except Exception as exc:  # not reachable yet, or not migrated at all
             first_line = str(exc).splitlines()[0] if str(exc) else ""
             return [f"database not ready: {type(exc).__name__}: {first_line}"]
-        if current != head:
-            return [f"database at revision {current}, not {head}"]
+        if len(behind) == len(stack) and not any(lag.current for lag in behind):
+            return ["database not ready: not migrated yet (`chorus migrate`)"]
+        if behind:
+            return [f"database: {lag}" for lag in behind]
         registry = ModelRegistry(engine)
         lacking: list[str] = []
         for name in models:

@@ -1,24 +1,70 @@
-"""Alembic environment: runs migrations over the async engine (aiosqlite or asyncpg)."""
+"""Alembic environment shared by every history: runs one owner's revisions over the
+async engine (aiosqlite or asyncpg), its state in that owner's version table.
+
+Before migrating it converts a database left by the single shared chain
+(migrations/legacy.py); after, a version table with no row left (the history
+went down to base) is dropped, so a fully downgraded database is empty.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from migrations.legacy import restamp
 from models.db import create_engine
+
+VERSION_TABLE = context.config.get_main_option("version_table") or "alembic_version"
+log = logging.getLogger("migrations")
+
+
+def _drop_if_empty(connection: Connection, table: str) -> None:
+    if not sa.inspect(connection).has_table(table):
+        return
+    if connection.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar_one() == 0:
+        connection.execute(sa.text(f'DROP TABLE "{table}"'))
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=None, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=None,
+        render_as_batch=True,
+        version_table=VERSION_TABLE,
+    )
     with context.begin_transaction():
+        stamped = restamp(connection)
+        if stamped:
+            log.warning("per-owner histories stamped from the shared chain: %s", ", ".join(stamped))
         context.run_migrations()
+        _drop_if_empty(connection, VERSION_TABLE)
+
+
+def _transactional_sqlite_ddl(engine: AsyncEngine) -> None:
+    """SQLAlchemy's recipe: the sqlite3 driver commits before DDL on its own, so a failed
+    revision would leave half its tables dropped; let BEGIN come from SQLAlchemy instead."""
+
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    event.listen(engine.sync_engine, "connect", connect)
+    event.listen(engine.sync_engine, "begin", begin)
 
 
 async def _run_async(url: str) -> None:
     engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _transactional_sqlite_ddl(engine)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
@@ -52,7 +98,11 @@ def _in_thread(coro: Any) -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), literal_binds=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        literal_binds=True,
+        version_table=VERSION_TABLE,
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

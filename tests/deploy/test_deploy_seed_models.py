@@ -13,6 +13,7 @@ import migrations
 from models.db import create_engine
 from models.registry import ModelRegistry
 from tests.helpers.deploy import DOCKER, load_script
+from tests.helpers.stack_migrations import stack_histories
 
 seed_models = load_script(DOCKER / "seed_models.py")
 
@@ -34,7 +35,7 @@ async def baked(
     data = tmp_path / "baked"
     monkeypatch.setenv("CHORUS_DATA_DIR", str(data))  # relative registry paths resolve here
     url = f"sqlite+aiosqlite:///{data / 'chorus.db'}"
-    await asyncio.to_thread(migrations.upgrade, url)
+    await asyncio.to_thread(migrations.upgrade, url, owners=stack_histories())
     engine = create_engine(url)
     try:
         registry = ModelRegistry(engine)
@@ -77,7 +78,7 @@ async def test_seed_into_postgres(baked: tuple[Path, list[dict[str, object]]], p
 
 
 async def _seed_scenario(url: str, data: Path, entries: list[dict[str, object]]) -> None:
-    await asyncio.to_thread(migrations.upgrade, url)
+    await asyncio.to_thread(migrations.upgrade, url, owners=stack_histories())
     done = await seed_models.seed(url, entries, "missing")
     assert sorted(done) == sorted(
         [
@@ -127,7 +128,7 @@ async def test_seed_refuses_a_manifest_whose_artefacts_are_missing(
     (data / "models/generation/g1/weights.bin").unlink()
     (data / "models/generation/g1").rmdir()
     url = f"sqlite+aiosqlite:///{tmp_path / 'deploy.db'}"
-    await asyncio.to_thread(migrations.upgrade, url)
+    await asyncio.to_thread(migrations.upgrade, url, owners=stack_histories())
     with pytest.raises(FileNotFoundError, match="generation/g1"):
         await seed_models.seed(url, entries, "missing")
     assert await _registry_rows(url) == {}
@@ -139,9 +140,9 @@ async def test_wait_reports_what_a_subgraph_still_lacks(
     _, entries = baked
     lacking = await seed_models.missing(pg_url, ["nlu"])
     assert len(lacking) == 1 and lacking[0].startswith("database not ready")
-    await asyncio.to_thread(migrations.upgrade, pg_url, "0001")
-    assert (await seed_models.missing(pg_url, []))[0].startswith("database at revision 0001")
-    await asyncio.to_thread(migrations.upgrade, pg_url)
+    await asyncio.to_thread(migrations.upgrade, pg_url, "0001")  # the framework's history only
+    assert (await seed_models.missing(pg_url, []))[0].startswith("database: dialogue at base")
+    await asyncio.to_thread(migrations.upgrade, pg_url, owners=stack_histories())
     assert await seed_models.missing(pg_url, []) == []  # dialogue needs migrations only
     assert await seed_models.missing(pg_url, ["nlu", "generation"]) == [
         "no production version of nlu with its artefact in this image",

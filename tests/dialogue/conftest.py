@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 import migrations
+from tests.helpers.stack_migrations import DIALOGUE
 
 PG_URL = os.environ.get(
     "CHORUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -32,7 +33,7 @@ def _dsn(url: str) -> str:
 def dialogue_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("dialogue") / "chorus.db"
     url = f"sqlite+aiosqlite:///{path}"
-    migrations.upgrade(url)
+    migrations.upgrade(url, owners=DIALOGUE)
     yield url
 
 
@@ -46,7 +47,7 @@ async def dialogue_pg_url() -> AsyncIterator[str]:
         await admin.close()
     url = f"{PG_URL.rpartition('/')[0]}/{name}"
     try:
-        await asyncio.to_thread(migrations.upgrade, url)
+        await asyncio.to_thread(migrations.upgrade, url, owners=DIALOGUE)
         yield url
     finally:
         admin = await asyncpg.connect(_dsn(PG_URL))

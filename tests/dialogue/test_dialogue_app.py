@@ -16,6 +16,7 @@ from models.db import create_engine
 from subgraphs.dialogue.app import create_app
 from subgraphs.dialogue.tables import metadata
 from tests.helpers.dialogue import dialogue_client, understanding
+from tests.helpers.stack_migrations import DIALOGUE
 
 
 def _ready(client: TestClient) -> dict[str, object]:
@@ -31,7 +32,7 @@ def test_create_app_reads_the_environment_and_serves_a_turn(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
-    migrations.upgrade(url)
+    migrations.upgrade(url, owners=DIALOGUE)
     monkeypatch.setenv("CHORUS_DATABASE_URL", url)
     monkeypatch.setenv("CHORUS_DIALOGUE_MAX_TEXT_LENGTH", "40")
     app = create_app()
@@ -180,8 +181,8 @@ async def test_migration_0002_matches_the_tables(dialogue_db_url: str) -> None:
 
 def test_downgrade_to_0001_removes_the_dialogue_tables(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'down.db'}"
-    migrations.upgrade(url, "0002")
-    migrations.downgrade(url, "0001")
+    migrations.upgrade(url, owners=["subgraphs.dialogue"])  # the framework's, then dialogue's 0002
+    migrations.downgrade(url, "dialogue@base", owners=["subgraphs.dialogue"])
 
     async def tables() -> set[str]:
         engine = create_engine(url)

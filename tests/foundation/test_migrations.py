@@ -1,4 +1,4 @@
-"""Migrations run up and down cleanly on SQLite and PostgreSQL."""
+"""Migrations run up and down cleanly on SQLite and PostgreSQL (every history of the stack)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 import migrations
 from models.db import create_engine
+from tests.helpers.stack_migrations import stack_histories
 
 
 async def _tables(url: str) -> set[str]:
@@ -21,24 +22,27 @@ async def _tables(url: str) -> set[str]:
 
 
 async def test_upgrade_then_downgrade_leaves_nothing(db_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, db_url)
+    stack = stack_histories()
+    await asyncio.to_thread(migrations.upgrade, db_url, owners=stack)
     after_up = await _tables(db_url)
     assert {"alembic_version", "model_versions"} <= after_up
-    await asyncio.to_thread(migrations.downgrade, db_url)
+    await asyncio.to_thread(migrations.downgrade, db_url, owners=stack)
     after_down = await _tables(db_url)
     assert after_down <= {"alembic_version"}
     # and up again: migrations are repeatable
-    await asyncio.to_thread(migrations.upgrade, db_url)
+    await asyncio.to_thread(migrations.upgrade, db_url, owners=stack)
     assert await _tables(db_url) == after_up
 
 
 async def test_every_revision_steps_down_one_at_a_time(db_url: str) -> None:
     from alembic.script import ScriptDirectory
 
-    await asyncio.to_thread(migrations.upgrade, db_url)
-    script = ScriptDirectory.from_config(migrations.config(db_url))
-    revisions = list(script.walk_revisions())  # head first
-    for rev in revisions:
-        target = rev.down_revision or "base"
-        await asyncio.to_thread(migrations.downgrade, db_url, str(target))
+    stack = stack_histories()
+    await asyncio.to_thread(migrations.upgrade, db_url, owners=stack)
+    for owner in reversed(stack):  # dependents first, as `downgrade` does
+        script = ScriptDirectory.from_config(migrations.config(db_url, owner))
+        revisions = list(script.walk_revisions())  # head first
+        for rev in revisions:
+            target = f"{owner.name}@{rev.down_revision or 'base'}"
+            await asyncio.to_thread(migrations.downgrade, db_url, target, owners=stack)
     assert await _tables(db_url) <= {"alembic_version"}

@@ -17,6 +17,7 @@ from models.generation.store import ReplyStore
 from models.generation.templates import ResponseTemplates
 from models.generation.training import TrainingResult
 from subgraphs.generation.service import ReplyService, ReplyUnavailable
+from tests.helpers.stack_migrations import GENERATION
 
 BOOKING = ReplyRequest(
     "utter_confirm_booking",
@@ -31,7 +32,7 @@ async def services(
 ) -> AsyncIterator[list[ReplyService]]:
     """Two replicas: each its own responder and engine, one database."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'chorus.db'}"
-    await asyncio.to_thread(migrations.upgrade, url)
+    await asyncio.to_thread(migrations.upgrade, url, owners=GENERATION)
     generator = CausalGenerator.load(trained_generator.path)
     made = []
     for _ in range(2):

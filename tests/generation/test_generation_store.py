@@ -10,10 +10,11 @@ import migrations
 from models.db import create_engine
 from models.generation.reply import ModelRef, Reply
 from models.generation.store import ReplyStore
+from tests.helpers.stack_migrations import GENERATION
 
 
 async def test_a_stored_reply_wins_over_later_ones(db_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, db_url)
+    await asyncio.to_thread(migrations.upgrade, db_url, owners=GENERATION)
     engine = create_engine(db_url)
     try:
         store = ReplyStore(engine)
@@ -32,7 +33,7 @@ async def test_a_stored_reply_wins_over_later_ones(db_url: str) -> None:
 
 
 async def test_racing_writers_all_get_the_one_stored_reply(db_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, db_url)
+    await asyncio.to_thread(migrations.upgrade, db_url, owners=GENERATION)
     engines = [create_engine(db_url) for _ in range(2)]  # two "replicas"
     try:
         stores = [ReplyStore(e) for e in engines]
@@ -59,8 +60,8 @@ async def test_migration_0003_creates_and_drops_the_replies_table(db_url: str) -
         finally:
             await engine.dispose()
 
-    await asyncio.to_thread(migrations.upgrade, db_url, "0003")
+    await asyncio.to_thread(migrations.upgrade, db_url, owners=GENERATION)  # 0001, 0003
     assert "replies" in await tables()
-    await asyncio.to_thread(migrations.downgrade, db_url, "0002")
+    await asyncio.to_thread(migrations.downgrade, db_url, "generation@base", owners=GENERATION)
     after = await tables()
     assert "replies" not in after and "model_versions" in after

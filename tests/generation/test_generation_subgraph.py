@@ -17,6 +17,7 @@ from models.generation.training import TrainingResult
 from models.registry import ModelRegistry
 from subgraphs.generation.app import create_app
 from subgraphs.generation.settings import GenerationSettings
+from tests.helpers.stack_migrations import GENERATION
 
 FAQ = Path(__file__).resolve().parent / "fixtures" / "faq.yml"
 BOOKING = {
@@ -44,7 +45,7 @@ subscription ($turn: ID, $action: ActionInput, $text: String) {
 
 
 async def _prepare(url: str, generator: TrainingResult | None) -> None:
-    await asyncio.to_thread(migrations.upgrade, url)
+    await asyncio.to_thread(migrations.upgrade, url, owners=GENERATION)
     if generator is None:
         return
     engine = create_engine(url)

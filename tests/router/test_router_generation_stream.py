@@ -84,10 +84,11 @@ async def router_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     import migrations
     from subgraphs.generation.app import create_app
     from subgraphs.generation.settings import GenerationSettings
+    from tests.helpers.stack_migrations import GENERATION
 
     tmp = tmp_path_factory.mktemp("generation")
     url = f"sqlite+aiosqlite:///{tmp / 'chorus.db'}"
-    await asyncio.to_thread(migrations.upgrade, url)
+    await asyncio.to_thread(migrations.upgrade, url, owners=GENERATION)
     settings = GenerationSettings(
         database_url=url,
         data_dir=tmp,

@@ -1,10 +1,13 @@
-"""Dialogue: conversations (tracker state), ordered turns, bookings.
+"""Dialogue: conversations (tracker state) and ordered turns.
 
 Mirrors subgraphs/dialogue/tables.py. Written by hand: migrations never
 import application code, so this file stays valid when the tables evolve.
+The first revision of the dialogue history; it keeps the id it had in the
+single chain that ended at 0003 (see migrations/legacy.py), and no longer
+creates the bookings table (the concierge application's history does).
 
 Revision ID: 0002
-Revises: 0001
+Revises:
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 
@@ -59,41 +62,8 @@ def upgrade() -> None:
             "conversation_id", "index", name="uq_dialogue_turns_conversation_index"
         ),
     )
-    op.create_table(
-        "dialogue_bookings",
-        sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column(
-            "conversation_id",
-            sa.String(64),
-            sa.ForeignKey(
-                "dialogue_conversations.id",
-                ondelete="CASCADE",
-                name="fk_dialogue_bookings_conversation",
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "turn_id",
-            sa.String(64),
-            sa.ForeignKey("dialogue_turns.id", name="fk_dialogue_bookings_turn"),
-            nullable=False,
-        ),
-        sa.Column("name", sa.String(200)),
-        sa.Column("party_size", sa.Integer),
-        sa.Column("date", sa.Date),
-        sa.Column("time", sa.Time),
-        sa.Column("cuisine", sa.String(100)),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_index(
-        "ix_dialogue_bookings_conversation_id", "dialogue_bookings", ["conversation_id"]
-    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_dialogue_bookings_conversation_id", table_name="dialogue_bookings")
-    op.drop_table("dialogue_bookings")
     op.drop_table("dialogue_turns")
     op.drop_table("dialogue_conversations")

@@ -1,7 +1,10 @@
 """Generation: one stored reply per dialogue turn, so a reply is generated once.
 
+The first revision of the generation history; it keeps the id it had in the
+single chain that ended at 0003 (see migrations/legacy.py).
+
 Revision ID: 0003
-Revises: 0002
+Revises:
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0002"
+down_revision = None
 branch_labels = None
 depends_on = None
 

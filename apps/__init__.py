@@ -1,0 +1,1 @@
+"""Applications built on Chorus's generic capabilities (the concierge is the example)."""

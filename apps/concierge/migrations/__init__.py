@@ -1,0 +1,1 @@
+"""The concierge's alembic history (its bookings table); run by `chorus migrate`."""

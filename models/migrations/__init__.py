@@ -1,0 +1,1 @@
+"""The framework's alembic history (the model registry); every `chorus migrate` runs it first."""

@@ -1,0 +1,1 @@
+"""The dialogue subgraph's alembic history (conversations, turns); run by `chorus migrate`."""

@@ -1,0 +1,1 @@
+"""The generation subgraph's alembic history (stored replies); run by `chorus migrate`."""
