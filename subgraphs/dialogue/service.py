@@ -15,7 +15,7 @@ from models.db import create_engine, database_url
 from subgraphs.dialogue.domain import Domain, load_domain
 from subgraphs.dialogue.policy import Policy
 from subgraphs.dialogue.settings import DialogueSettings
-from subgraphs.dialogue.store import DialogueStore, utc_now
+from subgraphs.dialogue.store import DialogueStore, clock_from, utc_now
 from subgraphs.dialogue.tables import conversations
 
 
@@ -26,9 +26,12 @@ class DialogueService:
         *,
         engine: AsyncEngine | None = None,
         domain: Domain | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings or DialogueSettings()
+        if clock is None:
+            start = self.settings.clock_start
+            clock = utc_now if start is None else clock_from(start)
         self.domain = domain or load_domain(self.settings.domain)
         self.policy = Policy(self.domain, max_actions=self.settings.max_actions)
         self._owns_engine = engine is None

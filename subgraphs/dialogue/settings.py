@@ -6,6 +6,7 @@ The database URL is shared by all subgraphs: ``CHORUS_DATABASE_URL`` (see
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -35,4 +36,10 @@ class DialogueSettings(BaseSettings):
         default=0.05,
         gt=0,
         description="how often a waiting turn re-reads the database (other replicas)",
+    )
+    clock_start: datetime | None = Field(
+        default=None,
+        description="start the dialogue clock at this instant (ISO 8601 with offset) and let it "
+        "run from there: relative dates and opening hours in tests and story runs do not "
+        "depend on the day they run",
     )

@@ -55,6 +55,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def clock_from(start: datetime) -> Callable[[], datetime]:
+    """A clock that reads `start` now and runs at the real clock's pace from there."""
+    if start.tzinfo is None:
+        raise ValueError(f"the clock start {start.isoformat()} needs a UTC offset")
+    offset = start - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 

@@ -22,6 +22,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PORTS = {"router": 4060, "nlu": 4061, "dialogue": 4062, "generation": 4063}
+FIXED_CLOCK = "2026-12-08T12:00:00+01:00"
 CACHE_ROOT = Path(os.environ.get("CHORUS_TEST_CACHE", Path.home() / ".cache/chorus/test-stack"))
 
 
@@ -103,6 +104,9 @@ def start_stack(root: Path, extra_env: dict[str, str] | None = None) -> Stack:
         **os.environ,
         "CHORUS_DATABASE_URL": "",
         "CHORUS_LOG_FORMAT": "json",
+        # the conversations name relative days ("tomorrow"): a Tuesday noon in the venue's
+        # timezone keeps them on open days whatever day the suite runs
+        "CHORUS_DIALOGUE_CLOCK_START": FIXED_CLOCK,
         **(extra_env or {}),
     }
     env.pop("CHORUS_DATABASE_URL")
