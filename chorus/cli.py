@@ -67,13 +67,20 @@ def main(
     """Chorus: GraphQL-federated AI services."""
 
 
+# Eager, so that `chorus train -c FILE --help` lists the models of FILE.
+GroupConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", is_eager=True, help="stack config (default ./chorus.yaml)"),
+]
+
+
 @train_app.callback()
-def train_group(config: ConfigOption = None) -> None:
+def train_group(config: GroupConfigOption = None) -> None:
     """Train a registered model and register the version."""
 
 
 @test_app.callback()
-def test_group(config: ConfigOption = None) -> None:
+def test_group(config: GroupConfigOption = None) -> None:
     """Evaluate a registered model and store the metrics with its version."""
 
 

@@ -134,7 +134,11 @@ def evaluate_model(model: RegisteredModel, config: ChorusConfig, args: dict[str,
     use_stack_settings(config)
     try:
         overrides: dict[str, Any] = parse_params(args["param"])
-        overrides.update({o.name: args[f"opt_{o.name}"] for o in trainer.options if o.evaluate})
+        overrides.update(
+            (o.name, args[f"opt_{o.name}"])
+            for o in trainer.options
+            if o.evaluate and args[f"opt_{o.name}"] is not None
+        )
         params = model.params_with(overrides)
         data = model.data_path(args["data"])
     except (TrainerError, FileNotFoundError) as exc:

@@ -117,7 +117,11 @@ def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, An
 
     try:
         overrides: dict[str, Any] = parse_params(args["param"])
-        overrides.update({o.name: args[f"opt_{o.name}"] for o in trainer.options})
+        overrides.update(
+            (o.name, args[f"opt_{o.name}"])
+            for o in trainer.options
+            if args[f"opt_{o.name}"] is not None
+        )
         params = model.params_with(overrides)
         data = model.data_path(args["data"])
     except (TrainerError, FileNotFoundError) as exc:

@@ -1,0 +1,1 @@
+"""Test helpers shared between test files (import as `tests.helpers.<module>`)."""
