@@ -118,6 +118,8 @@ def dev(
         raise typer.Exit(1)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.update(cfg.process_env())
+    if cfg.path is not None:  # the children (`chorus subgraph NAME`) read the same file
+        os.environ["CHORUS_CONFIG"] = str(cfg.path.resolve())
     err.print(f"database: {cfg.resolved_database_url()}")
     err.print(f"subgraphs: {', '.join(cfg.subgraphs)}")
     bootstrap.migrate(cfg)
