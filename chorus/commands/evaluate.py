@@ -22,7 +22,6 @@ from rich.markup import escape
 
 from chorus.commands.metrics_view import print_metrics
 from chorus.commands.model_group import CommandFn, ModelGroup, option_parameter, parse_params
-from chorus.commands.train import use_stack_settings
 from chorus.config import ChorusConfig
 from models.trainer_registry import RegisteredModel
 from models.trainers import Evaluation, TrainerError
@@ -97,11 +96,11 @@ class EvaluateGroup(ModelGroup):
         return params, run
 
 
-async def _registered(name: str, version: str | None) -> Any:
-    from models.db import create_engine, database_url
+async def _registered(url: str, name: str, version: str | None) -> Any:
+    from models.db import create_engine
     from models.registry import ModelRegistry
 
-    engine = create_engine(database_url())
+    engine = create_engine(url)
     try:
         registry = ModelRegistry(engine)
         if version is not None:
@@ -111,11 +110,11 @@ async def _registered(name: str, version: str | None) -> Any:
         await engine.dispose()
 
 
-async def _record(name: str, version: str, data: str, metrics: dict[str, Any]) -> None:
-    from models.db import create_engine, database_url
+async def _record(url: str, name: str, version: str, data: str, metrics: dict[str, Any]) -> None:
+    from models.db import create_engine
     from models.registry import ModelRegistry
 
-    engine = create_engine(database_url())
+    engine = create_engine(url)
     try:
         await ModelRegistry(engine).record_evaluation(name, version, data, metrics)
     finally:
@@ -131,7 +130,7 @@ def evaluate_model(model: RegisteredModel, config: ChorusConfig, args: dict[str,
     trainer = model.trainer
     if trainer.evaluate is None:
         raise _fail(f"model {model.name} has no evaluator (its trainer declares none)")
-    use_stack_settings(config)
+    url = config.resolved_database_url()
     try:
         overrides: dict[str, Any] = parse_params(args["param"])
         overrides.update(
@@ -147,7 +146,7 @@ def evaluate_model(model: RegisteredModel, config: ChorusConfig, args: dict[str,
     record = args["record"]
     if model_dir is None:
         try:
-            found = asyncio.run(_registered(model.name, args["version"]))
+            found = asyncio.run(_registered(url, model.name, args["version"]))
         except Exception as exc:  # no database, no table: say where we looked
             raise _fail(f"cannot read the model registry: {exc} (run `chorus migrate`?)") from exc
         if found is None:
@@ -173,16 +172,18 @@ def evaluate_model(model: RegisteredModel, config: ChorusConfig, args: dict[str,
         print_metrics(console, result.metrics, f"{name} {version} on {result.data}")
         console.print(f"evaluated in {seconds:.1f} s")
     if record:
-        _record_metrics(name, version, result, seconds)
+        _record_metrics(url, name, version, result, seconds)
 
 
-def _record_metrics(name: str, version: str | None, result: Evaluation, seconds: float) -> None:
+def _record_metrics(
+    url: str, name: str, version: str | None, result: Evaluation, seconds: float
+) -> None:
     if version is None:
         raise _fail("the evaluator did not say which version it evaluated; nothing recorded")
     headline = {k: v for k, v in result.metrics.items() if not isinstance(v, dict | list)}
     headline.update(seconds=seconds, at=datetime.now(UTC).isoformat(timespec="seconds"))
     try:
-        asyncio.run(_record(name, version, result.data, headline))
+        asyncio.run(_record(url, name, version, result.data, headline))
     except Exception as exc:
         raise _fail(
             f"evaluated, but cannot record the metrics with {name} {version}: {exc}", 1

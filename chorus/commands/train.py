@@ -7,7 +7,6 @@ with its metrics and data hash (the first version of a name becomes production).
 from __future__ import annotations
 
 import inspect
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,12 +44,6 @@ def new_version(models_dir: Path) -> str:
     while (models_dir / version).exists():
         version, n = f"{base}.{n}", n + 1
     return version
-
-
-def use_stack_settings(config: ChorusConfig) -> None:
-    """The config's data dir and database, unless the environment already says."""
-    for key, value in config.process_env().items():
-        os.environ.setdefault(key, value)
 
 
 def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
@@ -112,9 +105,7 @@ class TrainGroup(ModelGroup):
 
 def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, Any]) -> None:
     trainer = model.trainer
-    use_stack_settings(config)
-    from models.db import data_dir
-
+    models_dir = config.data_dir / "models"  # the environment's CHORUS_DATA_DIR wins, as ever
     try:
         overrides: dict[str, Any] = parse_params(args["param"])
         overrides.update(
@@ -128,8 +119,8 @@ def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, An
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     name = args["name"] or (trainer.name_for(model.name, data) if trainer.name_for else model.name)
-    version = args["version"] or new_version(data_dir() / "models" / name)
-    target: Path = args["out"] or data_dir() / "models" / name / version
+    version = args["version"] or new_version(models_dir / name)
+    target: Path = args["out"] or models_dir / name / version
     with Progress(
         TextColumn("[bold]{task.fields[label]}"),
         BarColumn(),
@@ -158,5 +149,13 @@ def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, An
     print_metrics(console, result.metrics, f"{name} {version}")
     console.print(f"saved {target}")
     if args["register_version"]:
-        stage = _register(name, version, target, result.metrics, result.data_hash, args["promote"])
+        stage = _register(
+            name,
+            version,
+            target,
+            result.metrics,
+            result.data_hash,
+            args["promote"],
+            url=config.resolved_database_url(),
+        )
         console.print(f"registered {name} {version} as {stage}")
