@@ -33,7 +33,9 @@ def option_parameter(option: Option, prefix: str = "opt_") -> inspect.Parameter:
     """A trainer option as a typed keyword parameter typer turns into `--option`."""
     flag = f"{option.flag}/--no-{option.flag[2:]}" if option.type is bool else option.flag
     shown = f" (default {option.default})" if option.default is not None else ""
-    annotation = Annotated[option.type | None, typer.Option(flag, help=f"{option.help}{shown}")]
+    value_type: Any = option.type | None
+    # built at run time from the trainer's declaration: a type checker cannot follow it
+    annotation = Annotated[value_type, typer.Option(flag, help=f"{option.help}{shown}")]
     return inspect.Parameter(
         prefix + option.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
     )
