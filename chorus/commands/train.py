@@ -133,7 +133,7 @@ def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, An
         task = bar.add_task("train", total=None, label="", loss="-")
 
         def on_progress(p: TrainProgress) -> None:
-            fields: dict[str, Any] = {"label": p.label}
+            fields: dict[str, Any] = {"label": p.label} if p.label else {}
             if p.loss is not None:
                 fields["loss"] = f"{p.loss:.4f}"
             bar.update(task, completed=p.step, total=p.total, **fields)
