@@ -1,7 +1,8 @@
-"""First-run set-up for `chorus dev`: migrate the database and train missing default models.
+"""First-run set-up for `chorus dev`: migrate the database and train the models it lacks.
 
-Trained artefacts are never committed; the first `chorus dev` produces them from
-the shipped data with our own training commands and promotes them to production.
+The models are those the started subgraphs declare under `models:` in chorus.yaml, each
+trained by its registered trainer plugin (`chorus train NAME`). Trained artefacts are
+never committed; the first `chorus dev` produces them and promotes them to production.
 """
 
 from __future__ import annotations
@@ -9,23 +10,15 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-from pathlib import Path
 
 from rich.console import Console
 
 from chorus import migrating
 from chorus.config import ChorusConfig
 from chorus.supervisor import python_argv
+from chorus.trainers import model_specs
 from models.db import create_engine
 from models.registry import ModelRegistry
-
-REPO_DATA = Path(__file__).resolve().parent.parent / "data"
-
-# model name in the registry -> the `chorus train` command that produces it
-DEFAULT_MODELS: dict[str, list[str]] = {
-    "nlu": ["train", "nlu", "--data", str(REPO_DATA / "nlu" / "concierge.yml")],
-    "generation": ["train", "generation"],
-}
 
 
 def migrate(config: ChorusConfig) -> None:
@@ -52,18 +45,34 @@ async def _promote(url: str, name: str, version: str) -> None:
         await engine.dispose()
 
 
-def ensure_default_models(config: ChorusConfig, console: Console) -> None:
-    """Train (once) and promote every default model that has no production version."""
-    url = config.resolved_database_url()
-    env = {**config.process_env()}
+def train_command(config: ChorusConfig, name: str) -> list[str]:
+    """`chorus train [--config FILE] NAME`: the same config file as this stack."""
+    argv = ["train"]
+    if config.path is not None:
+        argv += ["--config", str(config.path.resolve())]
+    return [*argv, name]
 
-    for name, command in DEFAULT_MODELS.items():
+
+def ensure_models(config: ChorusConfig, console: Console) -> list[str]:
+    """Train (once) and promote every configured model without a production version.
+
+    Returns the names it trained.
+    """
+    url = config.resolved_database_url()
+    env = {**os.environ, **config.process_env()}
+    trained: list[str] = []
+    for spec in model_specs(config):
+        name = spec.name
         has_production, latest = asyncio.run(_production_or_latest(url, name))
         if has_production:
             continue
+        command = train_command(config, name)
         if latest is None:
-            console.print(f"[bold]training the default {name} model (first run only)…[/bold]")
-            subprocess.run(python_argv(*command), check=True, env={**os.environ, **env})
+            console.print(
+                f"[bold]training the {name} model of {spec.owner} (first run only)…[/bold]"
+            )
+            subprocess.run(python_argv(*command), check=True, env=env)
+            trained.append(name)
             has_production, latest = asyncio.run(_production_or_latest(url, name))
             if has_production:  # the training command promoted it itself
                 continue
@@ -71,3 +80,4 @@ def ensure_default_models(config: ChorusConfig, console: Console) -> None:
             raise RuntimeError(f"`chorus {' '.join(command)}` registered no {name} model")
         asyncio.run(_promote(url, name, latest))
         console.print(f"promoted {name} {latest} to production")
+    return trained

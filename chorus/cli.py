@@ -13,11 +13,22 @@ from rich.console import Console
 from rich.table import Table
 
 from chorus import __version__
+from chorus.commands.evaluate import EvaluateGroup
+from chorus.commands.train import TrainGroup
 from chorus.config import ConfigError, load_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-train_app = typer.Typer(no_args_is_help=True, help="Train a model and register the version.")
-test_app = typer.Typer(no_args_is_help=True, help="Evaluate a trained model.")
+train_app = typer.Typer(
+    cls=TrainGroup,
+    no_args_is_help=True,
+    help="Train a registered model (chorus.yaml `models:` or an installed trainer) "
+    "and register the version.",
+)
+test_app = typer.Typer(
+    cls=EvaluateGroup,
+    no_args_is_help=True,
+    help="Evaluate a registered model and store the metrics with its version.",
+)
 models_app = typer.Typer(no_args_is_help=True, help="List and promote registered model versions.")
 new_app = typer.Typer(no_args_is_help=True, help="Scaffold new project parts.")
 app.add_typer(train_app, name="train")
@@ -56,23 +67,64 @@ def main(
     """Chorus: GraphQL-federated AI services."""
 
 
+# Eager, so that `chorus train -c FILE --help` lists the models of FILE.
+GroupConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", is_eager=True, help="stack config (default ./chorus.yaml)"),
+]
+
+
+@train_app.callback()
+def train_group(config: GroupConfigOption = None) -> None:
+    """Train a registered model and register the version."""
+
+
+@test_app.callback()
+def test_group(config: GroupConfigOption = None) -> None:
+    """Evaluate a registered model and store the metrics with its version."""
+
+
 @app.command()
-def dev(config: ConfigOption = None) -> None:
-    """Start the router and every subgraph, migrated and with default models; Ctrl-C stops all."""
+def dev(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="subgraphs or applications (chorus.yaml `applications:`) to start; default all",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Start the router and the subgraphs, migrated and with their models; Ctrl-C stops all.
+
+    `chorus dev concierge` starts one application's subgraphs, `chorus dev nlu dialogue`
+    the ones named. On the first run the models those subgraphs declare are trained.
+    """
     from chorus import bootstrap
     from chorus.dev import check_ports_free, run_stack
+    from chorus.selection import SelectionError, stack_subset
 
-    cfg = _config(config)
+    try:
+        cfg = stack_subset(_config(config), targets or [])
+    except SelectionError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if not cfg.subgraphs:
+        err.print("[red]no subgraph to start: chorus.yaml lists none[/red]")
+        raise typer.Exit(2)
     taken = check_ports_free(cfg)
     if taken:
         err.print(f"[red]cannot start: already in use: {', '.join(taken)}[/red]")
         raise typer.Exit(1)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.update(cfg.process_env())
+    if cfg.path is not None:  # the children (`chorus subgraph NAME`) read the same file
+        os.environ["CHORUS_CONFIG"] = str(cfg.path.resolve())
     err.print(f"database: {cfg.resolved_database_url()}")
+    err.print(f"subgraphs: {', '.join(cfg.subgraphs)}")
     bootstrap.migrate(cfg)
     if cfg.train_missing_models:
-        bootstrap.ensure_default_models(cfg, err)
+        bootstrap.ensure_models(cfg, err)
     raise typer.Exit(asyncio.run(run_stack(cfg, err)))
 
 
@@ -326,8 +378,6 @@ def models_promote(
 def _register_optional() -> None:
     """Commands owned by other packages' teams register themselves here."""
     for module_name, args in (
-        ("chorus.commands.nlu", (train_app, test_app)),
-        ("chorus.commands.generation", (train_app,)),
         ("chorus.commands.compose", (app,)),
         ("chorus.commands.new", (new_app,)),
     ):

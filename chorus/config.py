@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG = Path("chorus.yaml")
@@ -23,6 +31,22 @@ class ConfigError(Exception):
     """The config file is missing, unreadable or invalid; the message says which key and why."""
 
 
+class ModelConfig(BaseModel):
+    """A model a subgraph serves: its trainer plugin, training data and parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trainer: str | None = Field(
+        default=None,
+        description="package.module:ATTRIBUTE of a models.trainers.Trainer; "
+        "unset: the one an installed package registers (`chorus.trainers` entry point)",
+    )
+    data: str | None = Field(
+        default=None, description="training data: a path (from this file) or pkg.module:path"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="trainer parameters")
+
+
 class SubgraphConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +54,14 @@ class SubgraphConfig(BaseModel):
     port: int = Field(ge=1, le=65535)
     host: str = "127.0.0.1"
     env: dict[str, str] = Field(default_factory=dict, description="extra environment")
+    models: dict[str, ModelConfig] = Field(
+        default_factory=dict, description="the models it serves, by registry name"
+    )
+    sdl: str | None = Field(
+        default=None,
+        description="its schema as an SDL file (path or pkg.module:path), for `chorus compose` "
+        "without running it; unset: printed in-process from the app factory",
+    )
 
     @field_validator("app")
     @classmethod
@@ -74,9 +106,28 @@ class ChorusConfig(BaseSettings):
         description="packages besides the subgraphs' whose <package>/migrations/ history"
         " `chorus migrate` runs, after the subgraphs', in this order",
     )
-    train_missing_models: bool = Field(
-        default=True, description="chorus dev trains the default models when none is registered"
+    applications: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="named groups of subgraphs that `chorus dev NAME` starts together",
     )
+    train_missing_models: bool = Field(
+        default=True,
+        description="chorus dev trains the started subgraphs' models that have no version",
+    )
+    _path: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _applications_name_subgraphs(self) -> ChorusConfig:
+        for app, members in self.applications.items():
+            unknown = [m for m in members if m not in self.subgraphs]
+            if unknown:
+                raise ValueError(
+                    f"application {app!r} lists unknown subgraph(s) {', '.join(unknown)} "
+                    f"(subgraphs: {', '.join(self.subgraphs) or 'none'})"
+                )
+            if app in self.subgraphs:
+                raise ValueError(f"application {app!r} has the name of a subgraph")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -89,6 +140,16 @@ class ChorusConfig(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment wins over the file (init kwargs carry the file's content).
         return (env_settings, init_settings)
+
+    @property
+    def path(self) -> Path | None:
+        """The file this configuration was read from (None when built in code)."""
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths in the file start: its folder, else the working directory."""
+        return self._path.resolve().parent if self._path is not None else Path.cwd()
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -116,9 +177,11 @@ def load_config(path: Path | None = None) -> ChorusConfig:
             raise ConfigError(f"{path}: the top level must be a mapping")
         data = loaded
     try:
-        return ChorusConfig(**data)
+        config = ChorusConfig(**data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from exc
+    config._path = path if path.exists() else None
+    return config

@@ -192,8 +192,7 @@ async def run_stack(
         watchers = await asyncio.to_thread(source_watchers, config) if hot_reload else {}
         for name, sub in config.subgraphs.items():
             await stack.start_subgraph(name, sub)
-        waits = [stack.wait_ready(n, s) for n, s in config.subgraphs.items()]
-        await _until_stopped(asyncio.gather(*waits), stop)
+        await _until_stopped(_all_ready(stack), stop)
         if stop.is_set():
             return 0
         supergraph = config.router.supergraph
@@ -256,7 +255,7 @@ async def run_stack(
             except TimeoutError:
                 pass
     except (RuntimeError, TimeoutError, httpx.HTTPError, ValueError) as exc:
-        console.print(f"[red]chorus dev: {exc}[/red]")
+        console.print(f"[red]chorus dev: {escape(str(exc))}[/red]")
         code = 1
     finally:
         stop.set()
@@ -271,6 +270,17 @@ async def run_stack(
         await supervisor.stop()
         console.print("stopped.")
     return code
+
+
+async def _all_ready(stack: _Stack) -> None:
+    """Wait for every subgraph; the first that fails (dies, times out, or reports a
+    permanent start-up error) stops the others' waits and is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for name, sub in stack.config.subgraphs.items():
+                group.create_task(stack.wait_ready(name, sub))
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 async def _until_stopped(awaitable: Awaitable[Any], stop: asyncio.Event) -> None:

@@ -20,6 +20,29 @@ from rich.text import Text
 COLOURS = ["cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan"]
 
 
+class StartupFailed(RuntimeError):
+    """A child's readiness endpoint says it will never be ready (`"permanent": true`)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+        super().__init__(f"{name} cannot start: {reason}")
+
+
+def permanent_error(response: httpx.Response) -> str | None:
+    """The reason a not-ready answer gives when it says the failure is permanent.
+
+    The subgraph kit answers ``{"ready": false, "error": "...", "permanent": true}``
+    when a start-up hook failed (hooks are not retried); anything else means "not yet".
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and body.get("permanent") is True and not body.get("ready"):
+        return str(body.get("error") or "start-up failed")
+    return None
+
+
 @dataclass
 class Child:
     name: str
@@ -72,7 +95,7 @@ class Supervisor:
         return [c for c in self.children if c.process and c.process.returncode is not None]
 
     async def wait_http(self, child: Child, url: str, timeout: float) -> None:
-        """Poll `url` until it answers 200; fail early if the child died."""
+        """Poll `url` until it answers 200; fail early if the child died or says it never will."""
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() < deadline:
@@ -85,6 +108,10 @@ class Supervisor:
                         return
                 except httpx.HTTPError:
                     pass
+                else:
+                    reason = permanent_error(response)
+                    if reason is not None:
+                        raise StartupFailed(child.name, reason)
                 await asyncio.sleep(0.2)
         raise TimeoutError(f"{child.name} was not ready at {url} after {timeout:.0f} s")
 

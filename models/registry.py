@@ -176,6 +176,36 @@ class ModelRegistry:
         assert promoted is not None
         return promoted
 
+    async def record_evaluation(
+        self, name: str, version: str, data: str, metrics: dict[str, Any]
+    ) -> ModelVersion:
+        """Keep an evaluation with the version: ``metrics["evaluations"][data] = metrics``.
+
+        The training metrics stay as they were; a later evaluation on the same data replaces
+        the earlier one.
+        """
+        async with self.engine.begin() as conn:
+            found = await conn.execute(
+                sa.select(model_versions.c.metrics).where(
+                    model_versions.c.name == name, model_versions.c.version == version
+                )
+            )
+            row = found.first()
+            if row is None:
+                raise RegistryError(f"model {name} has no version {version}")
+            stored = dict(row.metrics or {})
+            evaluations = dict(stored.get("evaluations") or {})
+            evaluations[data] = metrics
+            stored["evaluations"] = evaluations
+            await conn.execute(
+                model_versions.update()
+                .where(model_versions.c.name == name, model_versions.c.version == version)
+                .values(metrics=stored)
+            )
+        updated = await self.get(name, version)
+        assert updated is not None
+        return updated
+
     async def list(self, name: str | None = None) -> list[ModelVersion]:
         query = sa.select(model_versions).order_by(model_versions.c.name, model_versions.c.id)
         if name is not None:

@@ -28,17 +28,19 @@ def register_version(
     metrics: dict[str, Any],
     data_hash: str,
     promote: bool | None,
+    url: str | None = None,
 ) -> str:
     """Migrate the database, register the version and return its stage.
 
     The first version of a name becomes production (so a fresh stack serves it);
-    later ones are candidates unless `promote` says otherwise.
+    later ones are candidates unless `promote` says otherwise. `url` defaults to the
+    environment's database (CHORUS_DATABASE_URL).
     """
     import migrations
     from models.db import create_engine, database_url
     from models.registry import ModelRegistry
 
-    url = database_url()
+    url = url or database_url()
     migrations.upgrade(url)
 
     async def run() -> str:

@@ -126,6 +126,7 @@ def create_app(
         body: dict[str, Any] = {"subgraph": name, "ready": readiness.ready}
         if readiness.error:
             body["error"] = readiness.error
+            body["permanent"] = readiness.permanent
         if readiness.ready_after_s is not None:
             body["ready_after_s"] = round(readiness.ready_after_s, 3)
         return JSONResponse(body, status_code=200 if readiness.ready else 503)

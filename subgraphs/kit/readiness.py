@@ -20,6 +20,10 @@ class Readiness:
         self.hooks = hooks
         self.ready = False
         self.error: str | None = None
+        # Start-up hooks are not retried: once one failed, the subgraph will not become
+        # ready until it is restarted, so /ready says the error is permanent and a
+        # supervisor (`chorus dev`) can stop waiting and show the reason.
+        self.permanent = False
         self.started_at = time.perf_counter()
         self.ready_after_s: float | None = None
         self._task: asyncio.Task[None] | None = None
@@ -37,6 +41,7 @@ class Readiness:
                 await hook()
         except Exception as exc:  # logged and surfaced on /ready, the process stays up
             self.error = f"{type(exc).__name__}: {exc}"
+            self.permanent = True
             log.exception("%s failed to start: %s", self.name, self.error)
             return
         self.ready = True

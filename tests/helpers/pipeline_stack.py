@@ -23,6 +23,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PORTS = {"router": 4060, "nlu": 4061, "dialogue": 4062, "generation": 4063}
 FIXED_CLOCK = "2026-12-08T12:00:00+01:00"
+# The models `chorus dev` trains on its first run, as the repository's chorus.yaml declares them.
+MODELS = {
+    "nlu": [
+        "    models:",
+        "      nlu:",
+        "        trainer: models.nlu.trainer:TRAINER",
+        f"        data: {REPO / 'data' / 'nlu' / 'concierge.yml'}",
+    ],
+    "generation": [
+        "    models:",
+        "      generation:",
+        "        trainer: models.generation.trainer:TRAINER",
+        f"        data: {REPO / 'data' / 'dialogue' / 'concierge.yml'}",
+        f"        params: {{paraphrases: {REPO / 'data' / 'generation' / 'paraphrases.yml'}}}",
+    ],
+}
 CACHE_ROOT = Path(os.environ.get("CHORUS_TEST_CACHE", Path.home() / ".cache/chorus/test-stack"))
 
 
@@ -72,6 +88,7 @@ def _write_config(root: Path, data_dir: Path) -> Path:
             f"  {name}:",
             f"    app: subgraphs.{name}.app:create_app",
             f"    port: {PORTS[name]}",
+            *MODELS.get(name, []),
         ]
     config.write_text("\n".join(lines) + "\n")
     return config
