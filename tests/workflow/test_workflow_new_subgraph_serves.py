@@ -92,14 +92,14 @@ def test_scaffold_composes_and_serves_through_the_router(tmp_path: Path) -> None
 
     generated = ["subgraphs/inventory", "tests/subgraphs/inventory"]
     lint = subprocess.run(
-        [str(REPO / ".venv/bin/ruff"), "check", *generated],
+        [PYTHON, "-m", "ruff", "check", *generated],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = subprocess.run(
-        [str(REPO / ".venv/bin/ruff"), "format", "--check", *generated],
+        [PYTHON, "-m", "ruff", "format", "--check", *generated],
         cwd=tmp_path,
         capture_output=True,
         text=True,
