@@ -19,7 +19,7 @@ import yaml
 
 from chorus.scaffold.errors import ScaffoldError
 
-Path = Sequence[str | int]  # mapping keys and sequence indexes, from the document root
+YamlPath = Sequence[str | int]  # mapping keys and sequence indexes, from the document root
 UNIT = "  "
 
 
@@ -88,7 +88,7 @@ def _children(lines: list[str], block: Block) -> tuple[int, list[int]]:
     return (column if column is not None else block.indent + len(UNIT)), heads
 
 
-def locate(lines: list[str], path: Path) -> Block:
+def locate(lines: list[str], path: YamlPath) -> Block:
     """The node at `path`; raises KeyError when the text does not show it in block style.
 
     A sequence item's first key (the one on its `- ` line) cannot be a step.
@@ -111,7 +111,7 @@ def locate(lines: list[str], path: Path) -> Block:
     return block
 
 
-def _get(data: Any, path: Path) -> Any:
+def _get(data: Any, path: YamlPath) -> Any:
     for step in path:
         data = data[step]
     return data
@@ -134,7 +134,7 @@ def _child_indent(lines: list[str], block: Block) -> str:
 
 def insert(
     text: str,
-    path: Path,
+    path: YamlPath,
     new_lines: Callable[[str], list[str]],
     expect: Callable[[Any], None],
     *,
@@ -183,7 +183,7 @@ def render_entry(key: str, value: Any, indent: str, unit: str = UNIT) -> list[st
 
 def add_mapping_entry(
     text: str,
-    path: str | Path,
+    path: str | YamlPath,
     name: str,
     entry: Any,
     *,
@@ -230,7 +230,7 @@ def add_mapping_entry(
 
 
 def add_sequence_item(
-    text: str, path: Path, item_text: str, item: Any, *, after: int | None = None
+    text: str, path: YamlPath, item_text: str, item: Any, *, after: int | None = None
 ) -> str:
     """`text` with `item` (written as `item_text`, a `- ...` block) added to the sequence at `path`.
 
@@ -250,6 +250,6 @@ def add_sequence_item(
     return insert(text, path, new_lines, expect, after=after, by_hand=by_hand)
 
 
-def _by_hand(path: Path, value: Any) -> str:
+def _by_hand(path: YamlPath, value: Any) -> str:
     where = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path).lstrip(".")
     return f"under `{where}`:\n{yaml.safe_dump(value, sort_keys=False)}"

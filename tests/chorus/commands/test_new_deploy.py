@@ -26,8 +26,13 @@ runner = CliRunner()
 STUB_BUILD = "import sys\nprint('composed')\nsys.exit({code})\n"
 
 
-def _snapshot(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in root.rglob("*") if p.is_file()}
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file but byte-code caches (the CLI's own imports may write those)."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 @pytest.fixture
@@ -149,7 +154,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(copy)}
     before = _snapshot(copy / "subgraphs" / "nlu")
 
-    def chorus(*args: str) -> None:
+    def chorus(*args: str, status: int = 0) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "chorus", *args],
             cwd=copy,
@@ -158,11 +163,16 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
             text=True,
             timeout=300,
         )
-        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.returncode == status, result.stdout + result.stderr
+        return result.stdout + result.stderr
 
     chorus("new", "subgraph", "ingestion")
     chorus("new", "subgraph", "sentiment", "--extends", "Turn", "--requires", "text")
     assert _snapshot(copy / "subgraphs" / "nlu") == before  # other teams' code is untouched
+    scaffolded = _snapshot(copy)
+    refused = chorus("new", "subgraph", "tone", "--extends", "Tern", status=2)
+    assert "no subgraph in chorus.yaml has a type 'Tern'" in " ".join(refused.split())
+    assert _snapshot(copy) == scaffolded
     supergraph = (copy / "docker/k8s/supergraph.graphql").read_text()
     assert 'sentiment: String! @join__field(graph: SENTIMENT, requires: "text")' in supergraph
 
