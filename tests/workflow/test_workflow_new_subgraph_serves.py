@@ -90,23 +90,23 @@ def test_scaffold_composes_and_serves_through_the_router(tmp_path: Path) -> None
         "schema": {"subgraph_url": f"http://127.0.0.1:{reviews_port}/graphql"},
     }
 
-    generated = ["subgraphs/inventory", "tests/inventory"]
+    generated = ["subgraphs/inventory", "tests/subgraphs/inventory"]
     lint = subprocess.run(
-        [str(REPO / ".venv/bin/ruff"), "check", *generated],
+        [PYTHON, "-m", "ruff", "check", *generated],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = subprocess.run(
-        [str(REPO / ".venv/bin/ruff"), "format", "--check", *generated],
+        [PYTHON, "-m", "ruff", "format", "--check", *generated],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     own_test = subprocess.run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/inventory"],
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/subgraphs/inventory"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

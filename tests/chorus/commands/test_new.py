@@ -10,7 +10,9 @@ import yaml
 from typer.testing import CliRunner
 
 from chorus.cli import app
-from chorus.commands.new import ScaffoldError, add_mapping_entry, check_name, placeholders
+from chorus.scaffold import ScaffoldError
+from chorus.scaffold.names import check_name, placeholders
+from chorus.scaffold.yaml_text import add_mapping_entry
 from tests.helpers.workflow import REPO
 
 runner = CliRunner()
@@ -41,7 +43,7 @@ def test_scaffold_writes_package_test_and_config_entries(project: Path) -> None:
         "subgraphs/inventory/__init__.py",
         "subgraphs/inventory/schema.py",
         "subgraphs/inventory/app.py",
-        "tests/inventory/test_inventory_subgraph.py",
+        "tests/subgraphs/inventory/test_inventory.py",
     ):
         assert (project / rel).is_file(), rel
     after = (project / "chorus.yaml").read_text()
@@ -59,7 +61,7 @@ def test_scaffold_writes_package_test_and_config_entries(project: Path) -> None:
         "schema": {"subgraph_url": "http://127.0.0.1:4002/graphql"},
     }
     schema = (project / "subgraphs/inventory/schema.py").read_text()
-    assert '@strawberry.federation.type(keys=["id"]' in schema
+    assert '@strawberry.federation.type(\n    keys=["id"],' in schema
     assert "class InventoryItem" in schema
     assert "subgraphs.kit import create_app" in (project / "subgraphs/inventory/app.py").read_text()
 
@@ -113,7 +115,11 @@ def test_invalid_names_are_refused_and_nothing_is_written(project: Path, name: s
     [
         (lambda p: None, ["nlu"], "chorus.yaml already has a subgraph named 'nlu'"),
         (lambda p: (p / "subgraphs" / "orders").mkdir(), ["orders"], "subgraphs/orders already"),
-        (lambda p: (p / "tests" / "orders").mkdir(parents=True), ["orders"], "tests/orders"),
+        (
+            lambda p: (p / "tests" / "subgraphs" / "orders").mkdir(parents=True),
+            ["orders"],
+            "tests/subgraphs/orders",
+        ),
         (lambda p: None, ["orders", "--port", "4002"], "port 4002 is already used by subgraph"),
         (lambda p: None, ["orders", "--port", "4000"], "already used by the router"),
         (lambda p: (p / "chorus.yaml").unlink(), ["orders"], "no chorus.yaml"),
