@@ -18,9 +18,10 @@ from strawberry.types import Info
 from models.batching import Overloaded
 from models.generation import reply as values
 from models.generation.responder import ReplyRequest
-from subgraphs.generation.generator import GeneratorModel
+from subgraphs.generation.generator import GeneratorModel, served_generator
 from subgraphs.generation.runtime import GenerationRuntime, NotReady
 from subgraphs.generation.service import ReplyUnavailable, turn_seed
+from subgraphs.generation.settings import GenerationSettings
 from subgraphs.kit import ModelRef, model_stats_field, overloaded, reload_mutation, user_error
 
 REPLY_REQUIRES = "text action { name slots { name value } }"
@@ -192,8 +193,9 @@ class Subscription:
             raise overloaded(str(exc)) from exc
 
 
-def build_schema(generator: GeneratorModel) -> strawberry.federation.Schema:
-    """The schema; its admin mutation switches `generator`'s version."""
+def build_schema(generator: GeneratorModel | None = None) -> strawberry.federation.Schema:
+    """The schema; its admin mutation switches `generator`'s version (from the settings if None)."""
+    generator = generator or served_generator(GenerationSettings())
 
     @strawberry.type
     class Mutation:

@@ -100,8 +100,9 @@ class Query:
     model_stats = model_stats_field()
 
 
-def build_schema(service: NLUService) -> strawberry.federation.Schema:
-    """The schema; its admin mutation reloads `service`'s model."""
+def build_schema(service: NLUService | None = None) -> strawberry.federation.Schema:
+    """The schema; its admin mutation reloads `service`'s model (one from the settings if None)."""
+    service = service or NLUService()
 
     @strawberry.type
     class Mutation:
