@@ -19,10 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from opentelemetry import trace
+
 from models import telemetry
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+T = TypeVar("T")
 
 
 class Overloaded(Exception):
@@ -54,6 +57,8 @@ class _Pending(Generic[In, Out]):
     started_ns: int = 0
     finished_ns: int = 0
     batch_size: int = 0
+    version: str = ""
+    caller: trace.SpanContext | None = None  # the request's span, linked from the batch span
 
 
 class DynamicBatcher(Generic[In, Out]):
@@ -84,7 +89,9 @@ class DynamicBatcher(Generic[In, Out]):
             raise ValueError("max_queue must be at least 1")
         self.fn = fn
         self.name = name
-        self.version = version  # the serving model version; set it when the model is swapped
+        # The serving model's version, read in the model thread as each forward pass starts;
+        # change it together with the model through `between_batches`.
+        self.version = version
         self.max_batch_size = max_batch_size
         self.max_wait_s = max(0.0, max_wait_ms) / 1000.0
         self.max_queue = max_queue
@@ -140,7 +147,14 @@ class DynamicBatcher(Generic[In, Out]):
                 f"(limit {self.max_queue}); retry later"
             )
         future: asyncio.Future[Out] = asyncio.get_running_loop().create_future()
-        pending = _Pending(item, future, time.perf_counter(), time.time_ns())
+        caller = trace.get_current_span().get_span_context()
+        pending = _Pending(
+            item,
+            future,
+            time.perf_counter(),
+            time.time_ns(),
+            caller=caller if caller.is_valid else None,
+        )
         self._queue.append(pending)
         telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
         assert self._wakeup is not None
@@ -155,7 +169,7 @@ class DynamicBatcher(Generic[In, Out]):
             if pending.finished_ns:
                 telemetry.record_call_span(
                     self.name,
-                    self.version,
+                    pending.version,
                     enqueued_ns=pending.enqueued_ns,
                     started_ns=pending.started_ns,
                     finished_ns=pending.finished_ns,
@@ -165,6 +179,16 @@ class DynamicBatcher(Generic[In, Out]):
 
     async def submit_many(self, items: Sequence[In]) -> list[Out]:
         return list(await asyncio.gather(*(self.submit(i) for i in items)))
+
+    async def between_batches(self, fn: Callable[[], T]) -> T:
+        """Run `fn` in the model thread, after the forward pass now running and before the next.
+
+        A model swap done this way (the new model and `version` set together) is never
+        seen half-done by a batch: each pass runs wholly on the old model or the new.
+        """
+        if self._executor is None:
+            return fn()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def _run(self) -> None:
         assert self._wakeup is not None
@@ -224,7 +248,7 @@ class DynamicBatcher(Generic[In, Out]):
         for group in self._groups(batch):
             group_started = time.time_ns()
             try:
-                outputs = await loop.run_in_executor(self._executor, self._call, group)
+                version, outputs = await loop.run_in_executor(self._executor, self._call, group)
             except asyncio.CancelledError:
                 for p in batch:  # this group and the ones that did not run yet
                     if not p.future.done():
@@ -233,11 +257,20 @@ class DynamicBatcher(Generic[In, Out]):
             group_finished = time.time_ns()
             self.passes += 1
             telemetry.record_batch(
-                self.name, self.version, len(group), (group_finished - group_started) / 1e9
+                self.name, version, len(group), (group_finished - group_started) / 1e9
+            )
+            telemetry.record_batch_span(
+                self.name,
+                version,
+                started_ns=group_started,
+                finished_ns=group_finished,
+                size=len(group),
+                callers=[p.caller for p in group if p.caller is not None],
             )
             for pending in group:
                 pending.started_ns, pending.finished_ns = group_started, group_finished
                 pending.batch_size = len(group)
+                pending.version = version
             _resolve(loop, list(zip(group, outputs, strict=True)))
 
     def _groups(self, batch: list[_Pending[In, Out]]) -> list[list[_Pending[In, Out]]]:
@@ -256,7 +289,12 @@ class DynamicBatcher(Generic[In, Out]):
                 groups[-1].append(pending)
         return groups
 
-    def _call(self, group: list[_Pending[In, Out]]) -> list[Out | _Failure]:
+    def _call(self, group: list[_Pending[In, Out]]) -> tuple[str, list[Out | _Failure]]:
+        """The version this pass ran on (read here, in the model thread) and its outputs."""
+        version = self.version
+        return version, self._outputs(group)
+
+    def _outputs(self, group: list[_Pending[In, Out]]) -> list[Out | _Failure]:
         items = [p.item for p in group]
         try:
             outputs = list(self.fn(items))

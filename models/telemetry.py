@@ -8,6 +8,7 @@ the caller's context, so it hangs under the GraphQL request that asked for it.
 from __future__ import annotations
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from prometheus_client import Counter, Gauge, Histogram
 
 INFERENCE_SECONDS = Histogram(
@@ -64,6 +65,34 @@ def record_call_span(
     if error is not None:
         span.record_exception(error)
         span.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
+    span.end(end_time=finished_ns)
+
+
+def record_batch_span(
+    model: str,
+    version: str,
+    *,
+    started_ns: int,
+    finished_ns: int,
+    size: int,
+    callers: list[trace.SpanContext],
+) -> None:
+    """A span around one forward pass, linked to the span of every request it served.
+
+    A batch serves several requests, so it cannot be the child of each; links are how
+    OpenTelemetry ties one operation to several traces.
+    """
+    span = tracer.start_span(
+        f"model {model} batch",
+        context=Context(),  # a root: the worker task's context is not any request's
+        start_time=started_ns,
+        links=[trace.Link(context) for context in callers],
+        attributes={
+            "chorus.model.name": model,
+            "chorus.model.version": version,
+            "chorus.model.batch_size": size,
+        },
+    )
     span.end(end_time=finished_ns)
 
 

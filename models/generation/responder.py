@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from models import telemetry
 from models.batching import DynamicBatcher, Overloaded
@@ -77,9 +77,45 @@ class ResponderStats:
 
 
 @dataclass(frozen=True)
-class _Job:
+class GenerationJob:
+    """One generation, with the generator it was prompted for (a swap may come in between)."""
+
     generator: CausalGenerator
     request: GenerationRequest
+
+
+class GeneratorSource(Protocol):
+    """Which generator serves now, and how a job runs (batched, off the event loop)."""
+
+    @property
+    def current(self) -> CausalGenerator | None: ...
+
+    async def generate(self, job: GenerationJob) -> GenerationResult: ...
+
+
+class LocalGenerator:
+    """A generator held in memory, run through the responder's own dynamic batcher."""
+
+    def __init__(self, generator: CausalGenerator | None, options: ResponderOptions) -> None:
+        self.current = generator
+        self.batcher: DynamicBatcher[GenerationJob, GenerationResult] = DynamicBatcher(
+            run_jobs,
+            name=generator.name if generator else "generation",
+            version=generator.version if generator else "",
+            max_batch_size=options.max_batch_size,
+            max_wait_ms=options.max_wait_ms,
+            max_queue=options.max_queue,
+            sort_key=lambda job: len(job.request.prompt),
+        )
+
+    async def generate(self, job: GenerationJob) -> GenerationResult:
+        return await self.batcher.submit(job)
+
+    def use(self, generator: CausalGenerator | None) -> None:
+        """Switch models; requests already queued finish on the model they were prompted for."""
+        self.current = generator
+        if generator is not None:
+            self.batcher.version = generator.version
 
 
 class Responder:
@@ -92,15 +128,18 @@ class Responder:
         selector: FaqSelector | None = None,
         embed: Callable[[list[str]], torch.Tensor] | None = None,
         generator: CausalGenerator | None = None,
+        generators: GeneratorSource | None = None,
         options: ResponderOptions | None = None,
         on_reply: Callable[[Reply, str | None], None] | None = None,
     ) -> None:
         """`on_reply(reply, rejection)` sees every reply and, for a template that
-        replaced a rejected generation, the guard's reason (metrics hook)."""
+        replaced a rejected generation, the guard's reason (metrics hook).
+
+        The generator is `generator`, run by the responder's own batcher, or whatever
+        `generators` serves (a serving layer that loads, batches and swaps versions)."""
         self.templates = templates
         self.guard = SlotGuard(templates)
         self.selector = selector
-        self.generator = generator
         self.options = options or ResponderOptions()
         self.stats = ResponderStats()
         self.on_reply = on_reply
@@ -119,31 +158,32 @@ class Responder:
                 max_wait_ms=self.options.max_wait_ms,
                 max_queue=self.options.max_queue,
             )
-        self._generate_batcher: DynamicBatcher[_Job, GenerationResult] = DynamicBatcher(
-            _run_jobs,
-            name=generator.name if generator else "generation",
-            version=generator.version if generator else "",
-            max_batch_size=self.options.max_batch_size,
-            max_wait_ms=self.options.max_wait_ms,
-            max_queue=self.options.max_queue,
-            sort_key=lambda job: len(job.request.prompt),
-        )
+        self._local: LocalGenerator | None = None
+        if generators is None:
+            self._local = generators = LocalGenerator(generator, self.options)
+        self.generators: GeneratorSource = generators
 
     async def start(self) -> None:
-        await self._generate_batcher.start()
+        if self._local is not None:
+            await self._local.batcher.start()
         if self._embed_batcher is not None:
             await self._embed_batcher.start()
 
     async def stop(self) -> None:
-        await self._generate_batcher.stop()
+        if self._local is not None:
+            await self._local.batcher.stop()
         if self._embed_batcher is not None:
             await self._embed_batcher.stop()
 
+    @property
+    def generator(self) -> CausalGenerator | None:
+        return self.generators.current
+
     def use_generator(self, generator: CausalGenerator | None) -> None:
         """Switch models; requests already queued finish on the model they were prompted for."""
-        self.generator = generator
-        if generator is not None:
-            self._generate_batcher.version = generator.version
+        if self._local is None:
+            raise RuntimeError("the generator is served from outside; switch it there")
+        self._local.use(generator)
 
     @property
     def generator_model(self) -> ModelRef | None:
@@ -224,7 +264,7 @@ class Responder:
             loop.call_soon_threadsafe(updates.put_nowait, text)
 
         names = prompt_slots(self.templates, request.action, values)
-        job = _Job(
+        job = GenerationJob(
             generator,
             GenerationRequest(
                 generator.prompt(request.action, values, names),
@@ -234,7 +274,7 @@ class Responder:
                 on_text=on_text,
             ),
         )
-        task = asyncio.ensure_future(self._generate_batcher.submit(job))
+        task = asyncio.ensure_future(self.generators.generate(job))
         task.add_done_callback(lambda _t: updates.put_nowait(None))
         shown = ""
         while True:
@@ -303,7 +343,7 @@ class Responder:
         return self.guard.check_lexicalised(action, result.text, values)
 
 
-def _run_jobs(jobs: list[_Job]) -> list[GenerationResult]:
+def run_jobs(jobs: list[GenerationJob]) -> list[GenerationResult]:
     """Batch function: one forward loop per generator (a switch may leave two in a batch)."""
     results: dict[int, GenerationResult] = {}
     groups: dict[int, list[int]] = {}

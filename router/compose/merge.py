@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .access import merged
 from .fieldset import FieldSetSyntaxError, parse_field_set, walk
 from .model import ROOT_NAMES, FieldDef, InputValue, Kind, Subgraph, TypeDef, named_type
 from .supergraph import (
@@ -255,6 +256,7 @@ class _Merger:
         st.tags = _union([t.tags for _, t in sources])
         st.specified_by = next((t.specified_by for _, t in sources if t.specified_by), None)
         st.directives = self.composed([d for _, t in sources for d in t.directives])
+        st.access = merged([t.access for _, t in sources])
         for s, t in sources:
             graph = self.enum_of[s.name]
             if t.keys and kind in ("object", "interface"):
@@ -345,6 +347,7 @@ class _Merger:
             sf.inaccessible = any(f.inaccessible for f in fields)
             sf.tags = _union([f.tags for f in fields])
             sf.directives = self.composed([d for f in fields for d in f.directives])
+            sf.access = merged([src.field.access for src in fsources])
             facts = FieldFacts(
                 st.name,
                 st.kind,

@@ -12,6 +12,8 @@ from typing import Literal
 
 from graphql import DirectiveDefinitionNode, DirectiveNode
 
+from .access import Access
+
 Kind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 
 ROOT_KINDS = ("query", "mutation", "subscription")
@@ -65,6 +67,7 @@ class FieldDef:
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     directives: list[AppliedDirective] = field(default_factory=list)
+    access: Access = field(default_factory=Access)
     #: which definition or extension block of the type declared the field
     block: int = 0
     in_extension: bool = False
@@ -109,6 +112,7 @@ class TypeDef:
     tags: list[str] = field(default_factory=list)
     specified_by: str | None = None
     directives: list[AppliedDirective] = field(default_factory=list)
+    access: Access = field(default_factory=Access)
     has_definition: bool = False
     has_extension: bool = False
 

@@ -12,6 +12,9 @@ from graphql import print_ast
 from graphql.language.block_string import print_block_string
 from graphql.language.print_string import print_string
 
+from .access import AUTHENTICATED_V01, REQUIRES_SCOPES_V01, SCOPE_SCALAR
+from .access import DEFINITIONS as ACCESS_DEFINITIONS
+from .access import printed as access_directives
 from .model import AppliedDirective
 from .supergraph import JoinField, JoinType, SEnumValue, SField, SInput, SType, Supergraph
 
@@ -152,7 +155,9 @@ def _args(args: dict[str, SInput], indent: str) -> str:
 
 
 def _field(f: SField) -> str:
-    directives = _common(f.deprecated, f.inaccessible, f.tags, f.directives)
+    directives = _common(f.deprecated, f.inaccessible, f.tags, f.directives) + access_directives(
+        f.access
+    )
     directives += [_join_field(j) for j in f.joins or ()]
     return (
         _description(f.description, "  ")
@@ -190,7 +195,7 @@ def _type(t: SType) -> str:
     directives = [f'@join__implements(graph: {g}, interface: "{i}")' for g, i in t.implements]
     directives += [_join_type(j) for j in t.joins]
     directives += [f'@join__unionMember(graph: {g}, member: "{m}")' for g, m in t.member_joins]
-    directives += _common(None, t.inaccessible, t.tags, t.directives)
+    directives += _common(None, t.inaccessible, t.tags, t.directives) + access_directives(t.access)
     if t.specified_by is not None:
         directives.append(f"@specifiedBy(url: {print_string(t.specified_by)})")
     text = _description(t.description, "") + head
@@ -219,6 +224,12 @@ def print_supergraph(supergraph: Supergraph) -> str:
         links.append(f'@link(url: "{INACCESSIBLE_V02}", for: SECURITY)')
     if uses_tag:
         links.append(f'@link(url: "{TAG_V03}")')
+    uses_authenticated = supergraph.uses_access("authenticated")
+    uses_scopes = supergraph.uses_access("requiresScopes")
+    if uses_authenticated:
+        links.append(f'@link(url: "{AUTHENTICATED_V01}", for: SECURITY)')
+    if uses_scopes:
+        links.append(f'@link(url: "{REQUIRES_SCOPES_V01}", for: SECURITY)')
     for url, names in supergraph.custom_links.items():
         imports = ", ".join(print_string("@" + n) for n in names)
         links.append(f"@link(url: {print_string(url)}, import: [{imports}])")
@@ -232,6 +243,10 @@ def print_supergraph(supergraph: Supergraph) -> str:
         directives["inaccessible"] = f"directive @inaccessible on {_ALL_LOCATIONS}"
     if uses_tag:
         directives["tag"] = f"directive @tag(name: String!) repeatable on {_ALL_LOCATIONS} | SCHEMA"
+    if uses_authenticated:
+        directives["authenticated"] = ACCESS_DEFINITIONS["authenticated"]
+    if uses_scopes:
+        directives["requiresScopes"] = ACCESS_DEFINITIONS["requiresScopes"]
     directives.update(supergraph.directive_definitions)
     parts.extend(directives[name] for name in sorted(directives))
 
@@ -245,6 +260,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
         "link__Import": "scalar link__Import",
         "link__Purpose": _LINK_PURPOSE,
     }
+    if uses_scopes:
+        printed["requiresScopes__Scope"] = SCOPE_SCALAR
     for name, t in supergraph.types.items():
         printed[name] = _type(t)
     parts.extend(printed[name] for name in sorted(printed, key=lambda n: (n.lower(), n)))

@@ -43,6 +43,7 @@ from graphql import (
     print_ast,
 )
 
+from .access import Access, both, read_scopes
 from .links import LinkInfo, read_links, schema_directives
 from .model import (
     ROOT_KINDS,
@@ -259,6 +260,8 @@ class _Builder:
                 self._tag(t.tags, directive)
             elif canonical == "external":
                 block_external = True
+            elif canonical in ("authenticated", "requiresScopes"):
+                self._access(t.access, canonical, directive)
             elif directive.name.value == "specifiedBy":
                 t.specified_by = _str_arg(directive, "url")
             elif canonical is None:
@@ -289,6 +292,12 @@ class _Builder:
                 f.in_extension = is_extension
                 f.external = f.external or block_external
                 t.fields[f.name] = f
+
+    def _access(self, access: Access, canonical: str, directive: DirectiveNode) -> None:
+        if canonical == "authenticated":
+            access.authenticated = True
+        else:
+            access.scopes = both(access.scopes, read_scopes(directive))
 
     def _tag(self, tags: list[str], directive: DirectiveNode) -> None:
         name = _str_arg(directive, "name")
@@ -355,6 +364,8 @@ class _Builder:
                 f.inaccessible = True
             elif canonical == "tag":
                 self._tag(f.tags, directive)
+            elif canonical in ("authenticated", "requiresScopes"):
+                self._access(f.access, canonical, directive)
             elif canonical is None and (custom := self.custom(directive)):
                 f.directives.append(custom)
         return f

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .access import Access
 from .model import AppliedDirective, Kind
 
 
@@ -55,6 +56,7 @@ class SField:
     tags: list[str] = field(default_factory=list)
     directives: list[AppliedDirective] = field(default_factory=list)
     joins: list[JoinField] | None = None
+    access: Access = field(default_factory=Access)
 
 
 @dataclass
@@ -85,6 +87,7 @@ class SType:
     tags: list[str] = field(default_factory=list)
     specified_by: str | None = None
     directives: list[AppliedDirective] = field(default_factory=list)
+    access: Access = field(default_factory=Access)
 
 
 @dataclass
@@ -106,6 +109,16 @@ class Supergraph:
     #: extra `@link`s for composed directives: url -> imported names
     custom_links: dict[str, list[str]] = field(default_factory=dict)
     uses_override_label: bool = False
+
+    def uses_access(self, what: str) -> bool:
+        """Whether any type or field carries `@authenticated` or `@requiresScopes`."""
+        for t in self.types.values():
+            for access in (t.access, *(f.access for f in t.fields.values())):
+                if what == "authenticated" and access.authenticated:
+                    return True
+                if what == "requiresScopes" and access.scopes is not None:
+                    return True
+        return False
 
     def uses(self, predicate: str) -> bool:
         """Whether any element carries `@inaccessible` ("inaccessible") or `@tag` ("tag")."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
+from subgraphs.generation.generator import served_generator
 from subgraphs.generation.runtime import GenerationRuntime
-from subgraphs.generation.schema import schema
+from subgraphs.generation.schema import build_schema
 from subgraphs.generation.settings import GenerationSettings
 from subgraphs.kit import create_app as create_subgraph_app
 
@@ -13,10 +14,14 @@ NAME = "generation"
 
 
 def create_app(settings: GenerationSettings | None = None) -> Starlette:
-    runtime = GenerationRuntime(settings or GenerationSettings())
+    settings = settings or GenerationSettings()
+    generator = served_generator(settings)
+    # With generation off the generator is declared (its admin mutation exists) but never loaded.
+    runtime = GenerationRuntime(settings, generator if settings.generation_generative else None)
     app = create_subgraph_app(
-        schema,
+        build_schema(generator),
         name=NAME,
+        models=[generator] if settings.generation_generative else [],
         on_startup=[runtime.start],
         on_shutdown=[runtime.stop],
         context={"runtime": runtime},

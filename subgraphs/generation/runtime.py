@@ -1,9 +1,9 @@
-"""Start-up of the generation subgraph: load templates and models, warm them, wire the service.
+"""Start-up of the generation subgraph: load templates and retrieval, wire the reply service.
 
-The generator is the registry's production version of `generation` (or a
-directory named in the settings). When there is none, or the registry cannot
-be read, the subgraph still serves templates and retrieval. Loading and
-warm-up run in worker threads so /health keeps answering meanwhile.
+The generator itself is a kit `ServedModel` (subgraphs/generation/generator.py),
+started by the kit before this hook runs; when it serves no version the
+subgraph still answers from templates and retrieval. The embedder loads in a
+worker thread so /health keeps answering meanwhile.
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ from models.encoder import configure_torch
 from models.generation.data import load_templates
 from models.generation.embedding import SentenceEmbedder
 from models.generation.faq import FaqBank
-from models.generation.generator import CausalGenerator
-from models.generation.reply import ModelRef
 from models.generation.responder import Responder, ResponderOptions
 from models.generation.retrieval import FaqSelector
 from models.generation.store import ReplyStore
-from models.registry import ModelRegistry, RegistryError
+from subgraphs.generation.generator import GeneratorModel, ServedGenerator
 from subgraphs.generation.metrics import record_reply
 from subgraphs.generation.service import ReplyService
 from subgraphs.generation.settings import GenerationSettings
@@ -39,12 +37,12 @@ class NotReady(RuntimeError):
 class GenerationRuntime:
     """Everything the resolvers need, created by the start-up hook."""
 
-    def __init__(self, settings: GenerationSettings) -> None:
+    def __init__(self, settings: GenerationSettings, generator: GeneratorModel | None) -> None:
         self.settings = settings
+        self.generator = generator  # None: generation switched off
         self.engine: AsyncEngine | None = None
         self.responder: Responder | None = None
         self.service_: ReplyService | None = None
-        self._switch_lock = asyncio.Lock()
 
     @property
     def service(self) -> ReplyService:
@@ -63,12 +61,11 @@ class GenerationRuntime:
             embedder = await asyncio.to_thread(SentenceEmbedder)
             embed = embedder.embed
             selector = await asyncio.to_thread(FaqSelector, bank, embed)
-        generator = await self._initial_generator()
         responder = Responder(
             templates,
             selector=selector,
             embed=embed,
-            generator=generator,
+            generators=ServedGenerator(self.generator) if self.generator else None,
             on_reply=record_reply,
             options=ResponderOptions(
                 max_new_tokens=s.generation_max_new_tokens,
@@ -83,11 +80,12 @@ class GenerationRuntime:
         self.service_ = ReplyService(
             responder, ReplyStore(self.engine), wait_for_reply_s=s.generation_wait_for_reply_s
         )
+        ref = self.generator.ref if self.generator else None
         log.info(
             "generation ready: %d actions, retrieval %s, generator %s",
             len(templates),
             "on" if selector else "off",
-            f"{generator.name}@{generator.version}" if generator else "none",
+            f"{ref.name}@{ref.version}" if ref else "none",
         )
 
     async def stop(self) -> None:
@@ -97,47 +95,3 @@ class GenerationRuntime:
             await self.responder.stop()
         if self.engine is not None:
             await self.engine.dispose()
-
-    async def switch_generator(self, version: str) -> ModelRef:
-        """Serve another registered version; requests in flight finish on the old one."""
-        if self.responder is None or self.engine is None:
-            raise NotReady("the generation subgraph is still loading its models")
-        async with self._switch_lock:
-            found = await ModelRegistry(self.engine).get(
-                self.settings.generation_model_name, version
-            )
-            if found is None:
-                raise RegistryError(
-                    f"model {self.settings.generation_model_name} has no version {version}"
-                )
-            generator = await asyncio.to_thread(self._load, Path(found.path), version)
-            self.responder.use_generator(generator)
-        return ModelRef(generator.name, generator.version)
-
-    async def _initial_generator(self) -> CausalGenerator | None:
-        s = self.settings
-        if not s.generation_generative:
-            return None
-        path = s.generation_model_dir
-        if path is None:
-            assert self.engine is not None
-            try:
-                found = await ModelRegistry(self.engine).production(s.generation_model_name)
-            except Exception as exc:  # no registry table yet: serve without a generator
-                log.warning("model registry unreadable (%s); serving templates only", exc)
-                return None
-            if found is None:
-                log.info(
-                    "no production %s model registered; templates only", s.generation_model_name
-                )
-                return None
-            return await asyncio.to_thread(self._load, Path(found.path), found.version)
-        return await asyncio.to_thread(self._load, Path(path), None)
-
-    def _load(self, path: Path, version: str | None) -> CausalGenerator:
-        name = self.settings.generation_model_name if version is not None else None
-        generator = CausalGenerator.load(
-            path, threads=self.settings.torch_threads, name=name, version=version
-        )
-        generator.warm_up()
-        return generator

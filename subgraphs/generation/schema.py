@@ -18,19 +18,13 @@ from strawberry.types import Info
 from models.batching import Overloaded
 from models.generation import reply as values
 from models.generation.responder import ReplyRequest
-from models.monitoring import MONITOR
-from models.registry import RegistryError
+from subgraphs.generation.generator import GeneratorModel, served_generator
 from subgraphs.generation.runtime import GenerationRuntime, NotReady
 from subgraphs.generation.service import ReplyUnavailable, turn_seed
-from subgraphs.kit import overloaded, user_error
+from subgraphs.generation.settings import GenerationSettings
+from subgraphs.kit import ModelRef, model_stats_field, overloaded, reload_mutation, user_error
 
 REPLY_REQUIRES = "text action { name slots { name value } }"
-
-
-@strawberry.federation.type(shareable=True)
-class ModelRef:
-    name: str
-    version: str
 
 
 @strawberry.federation.type(shareable=True)
@@ -68,18 +62,6 @@ class ReplyChunk:
     done: bool
     reset: bool
     reply: Reply | None
-
-
-@strawberry.type
-class GenerationModelStats:
-    name: str
-    version: str
-    requests: int
-    latency_p50_ms: float
-    latency_p95_ms: float
-    latency_p99_ms: float
-    fallback_rate: float | None
-    window_s: float
 
 
 @strawberry.type
@@ -150,24 +132,11 @@ class Query:
         stored = await _runtime(info).service.store.get(str(turn_id))
         return _reply(stored.reply) if stored else None
 
-    @strawberry.field(
+    generation_model_stats = model_stats_field(
+        default="generation",
         description="How each generator version did over the recent window (compare a "
-        "candidate with production): requests, latency percentiles, guard fallback rate."
+        "candidate with production): requests, latency percentiles, guard fallback rate.",
     )
-    def generation_model_stats(self, name: str = "generation") -> list[GenerationModelStats]:
-        return [
-            GenerationModelStats(
-                name=s.name,
-                version=s.version,
-                requests=s.requests,
-                latency_p50_ms=s.latency_p50_ms,
-                latency_p95_ms=s.latency_p95_ms,
-                latency_p99_ms=s.latency_p99_ms,
-                fallback_rate=s.fallback_rate,
-                window_s=s.window_s,
-            )
-            for s in MONITOR.stats(name)
-        ]
 
     @strawberry.field(description="Which models answer: templates, retrieval, generator.")
     def generation_models(self, info: Info) -> GenerationModels:
@@ -179,19 +148,6 @@ class Query:
             retrieval=_model(responder.retrieval_model),
             generator=_model(responder.generator_model),
         )
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(
-        description="Serve another registered generator version; in-flight requests finish."
-    )
-    async def use_generation_model(self, info: Info, version: str) -> ModelRef:
-        try:
-            ref = await _runtime(info).switch_generator(version)
-        except RegistryError as exc:
-            raise user_error(str(exc), code="UNKNOWN_MODEL_VERSION") from exc
-        return ModelRef(name=ref.name, version=ref.version)
 
 
 @strawberry.type
@@ -237,12 +193,21 @@ class Subscription:
             raise overloaded(str(exc)) from exc
 
 
-schema = strawberry.federation.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    types=[Turn],
-)
+def build_schema(generator: GeneratorModel | None = None) -> strawberry.federation.Schema:
+    """The schema; its admin mutation switches `generator`'s version (from the settings if None)."""
+    generator = generator or served_generator(GenerationSettings())
+
+    @strawberry.type
+    class Mutation:
+        use_generation_model = reload_mutation(
+            generator,
+            description="Serve another registered generator version (the production one when "
+            "omitted); in-flight requests finish; needs the models:write scope.",
+        )
+
+    return strawberry.federation.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, types=[Turn]
+    )
 
 
 def _runtime(info: Info) -> GenerationRuntime:

@@ -33,6 +33,12 @@ class GenerationSettings(BaseSettings):
         default=None,
         description="serve this Hugging Face causal LM directory instead of the registry's",
     )
+    generation_model_poll_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="seconds between registry checks for a newly promoted generator "
+        "(0: never; unset: CHORUS_MODEL_POLL_S, else 5)",
+    )
     generation_generative: bool = Field(
         default=True, description="false: templates and retrieval only"
     )

@@ -33,6 +33,7 @@ from subgraphs.kit.access_log import AccessLogMiddleware
 from subgraphs.kit.lean_graphql import LeanGraphQL, LeanRoute
 from subgraphs.kit.metrics import metrics_endpoint
 from subgraphs.kit.readiness import Hook, Readiness
+from subgraphs.kit.served_model import ServedModel
 
 log = logging.getLogger("chorus.kit")
 
@@ -79,16 +80,20 @@ def create_app(
     *,
     name: str,
     context: ContextValues | None = None,
+    models: Sequence[ServedModel[Any, Any, Any]] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     debug: bool = False,
     configure_logs: bool = False,
 ) -> Starlette:
-    """Serve `schema` as the subgraph `name`; readiness waits for every `on_startup` hook.
+    """Serve `schema` as the subgraph `name`; readiness waits for `models` and `on_startup`.
 
     `context` adds values to every resolver's `info.context` (a mapping, or a function
-    of the request returning one) next to strawberry's `request` and `response`; the
-    start-up hooks load models or check tables, the shut-down hooks release them.
+    of the request returning one) next to strawberry's `request` and `response`.
+    `models` are started first (registry lookup, load, warm-up, batching, following
+    promotions) and `/ready` stays 503 while a required one serves no version, with
+    the reason in its body; they stop after the `on_shutdown` hooks. The start-up
+    hooks then prepare other resources (check tables), the shut-down hooks release them.
 
     Tracing continues the W3C trace context the router sends (`traceparent`), so a
     subgraph's spans join the router's trace; the exporter comes from the environment.
@@ -117,7 +122,10 @@ def create_app(
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
     )
     lean = LeanGraphQL(graphql, enabled=os.environ.get("CHORUS_LEAN_GRAPHQL", "1") != "0")
-    readiness = Readiness(name, list(on_startup))
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"subgraph {name} declares a served model twice: {names}")
+    readiness = Readiness(name, [*(m.start for m in models), *on_startup], gates=models)
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "subgraph": name})
@@ -129,6 +137,8 @@ def create_app(
             body["permanent"] = readiness.permanent
         if readiness.ready_after_s is not None:
             body["ready_after_s"] = round(readiness.ready_after_s, 3)
+        if models:
+            body["models"] = [_model_status(m) for m in models]
         return JSONResponse(body, status_code=200 if readiness.ready else 503)
 
     @contextlib.asynccontextmanager
@@ -138,7 +148,7 @@ def create_app(
             yield
         finally:
             await readiness.cancel()
-            for hook in on_shutdown:
+            for hook in [*on_shutdown, *(m.stop for m in models)]:
                 try:
                     await hook()
                 except Exception:
@@ -164,4 +174,17 @@ def create_app(
     app.state.readiness = readiness
     app.state.schema = schema
     app.state.lean = lean
+    app.state.models = {m.name: m for m in models}
     return app
+
+
+def _model_status(model: ServedModel[Any, Any, Any]) -> dict[str, Any]:
+    ref = model.ref
+    status: dict[str, Any] = {
+        "name": model.name,
+        "version": ref.version if ref is not None else None,
+        "ready": model.ready,
+    }
+    if model.error:
+        status["error"] = model.error
+    return status

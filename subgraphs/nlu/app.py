@@ -13,12 +13,11 @@ from subgraphs.nlu.settings import NLUSettings
 def create_app(settings: NLUSettings | None = None) -> Starlette:
     """The subgraph; the model loads and warms up before ``/ready`` turns 200."""
     service = NLUService(settings)
-    schema = build_schema()
     app = kit_app(
-        schema,
+        build_schema(service),
         name="nlu",
+        models=[service.served],
         on_startup=[service.start],
-        on_shutdown=[service.stop],
         context={"nlu": service},
     )
     app.state.nlu = service

@@ -5,15 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from models.monitoring import MONITOR, VersionStats
 from models.nlu.understanding import Understanding as UnderstandingResult
+from subgraphs.kit import ModelRef, model_stats_field, reload_mutation
 from subgraphs.nlu.service import NLUService
-
-
-@strawberry.federation.type(shareable=True)
-class ModelRef:
-    name: str
-    version: str
 
 
 @strawberry.federation.type(shareable=True)
@@ -65,40 +59,6 @@ class Understanding:
         )
 
 
-@strawberry.federation.type(
-    shareable=True,
-    description="How one model version did over the recent window (in this process's memory).",
-)
-class ModelVersionStats:
-    name: str
-    version: str
-    requests: int = strawberry.field(description="answered calls within the window")
-    latency_p50_ms: float = strawberry.field(description="queue wait + forward pass, per call")
-    latency_p95_ms: float
-    latency_p99_ms: float
-    mean_confidence: float | None = strawberry.field(
-        description="mean confidence of the top prediction (null: the model reports none)"
-    )
-    fallback_rate: float | None = strawberry.field(
-        description="share of calls that fell back (low confidence or ambiguous)"
-    )
-    window_s: float = strawberry.field(description="length of the window in seconds")
-
-    @classmethod
-    def of(cls, s: VersionStats) -> ModelVersionStats:
-        return cls(
-            name=s.name,
-            version=s.version,
-            requests=s.requests,
-            latency_p50_ms=round(s.latency_p50_ms, 3),
-            latency_p95_ms=round(s.latency_p95_ms, 3),
-            latency_p99_ms=round(s.latency_p99_ms, 3),
-            mean_confidence=s.mean_confidence,
-            fallback_rate=s.fallback_rate,
-            window_s=s.window_s,
-        )
-
-
 def _service(info: Info) -> NLUService:
     return info.context["nlu"]  # type: ignore[no-any-return]
 
@@ -137,23 +97,19 @@ class Query:
         model = _service(info).model
         return ModelRef(name=model.ref.name, version=model.ref.version) if model else None
 
-    @strawberry.field(
-        description="Per version of model `name`: requests, latency percentiles, mean "
-        "confidence and fallback rate over the recent window, to compare a candidate "
-        "with production. Empty when the model answered nothing within the window."
-    )
-    def model_stats(self, name: str) -> list[ModelVersionStats]:
-        return [ModelVersionStats.of(s) for s in MONITOR.stats(name)]
+    model_stats = model_stats_field()
 
 
-@strawberry.type
-class Mutation:
-    @strawberry.mutation
-    async def reload_nlu_model(self, info: Info, version: str | None = None) -> ModelRef:
-        """Serve another registered version (the production one when omitted), no downtime."""
-        ref = await _service(info).reload(version)
-        return ModelRef(name=ref.name, version=ref.version)
+def build_schema(service: NLUService | None = None) -> strawberry.federation.Schema:
+    """The schema; its admin mutation reloads `service`'s model (one from the settings if None)."""
+    service = service or NLUService()
 
+    @strawberry.type
+    class Mutation:
+        reload_nlu_model = reload_mutation(
+            service.served,
+            description="Serve another registered version (the production one when omitted), "
+            "no downtime; needs the models:write scope.",
+        )
 
-def build_schema() -> strawberry.federation.Schema:
     return strawberry.federation.Schema(query=Query, mutation=Mutation, types=[Turn])

@@ -18,6 +18,12 @@ class NLUSettings(BaseSettings):
     model_path: Path | None = Field(
         None, description="serve this artefact directory instead of the registry's version"
     )
+    model_poll_s: float | None = Field(
+        None,
+        ge=0,
+        description="seconds between registry checks for a newly promoted version "
+        "(0: never; unset: CHORUS_MODEL_POLL_S, else 5)",
+    )
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="encoder precision; auto: bf16 where the CPU has native bfloat16"
     )
