@@ -166,7 +166,7 @@ def router(
 
     from router.app import create_router_app
     from router.server import heap
-    from router.server.protocol import CoalescingHttpToolsProtocol
+    from router.server.coalescing_loop import LOOP
     from router.settings import RouterSettings, load_router_settings
     from router.telemetry import instrument
 
@@ -213,8 +213,8 @@ def router(
         served,
         host=host,
         port=port,
-        loop="uvloop",
-        http=CoalescingHttpToolsProtocol,
+        loop=LOOP,  # uvloop, one socket write per response
+        http="httptools",
         log_level="warning",
         timeout_graceful_shutdown=10,
     )
@@ -242,7 +242,7 @@ def subgraph(
     os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
     os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
     from observability import configure_logging
-    from router.server.protocol import CoalescingHttpToolsProtocol
+    from router.server.coalescing_loop import LOOP
 
     configure_logging(name)
     application = getattr(module, factory)()
@@ -250,9 +250,8 @@ def subgraph(
         application,
         host=host or (sub.host if sub else "127.0.0.1"),
         port=port or (sub.port if sub else 4001),
-        loop="uvloop",
-        # one socket write per answer (the router's protocol; only uvicorn and asyncio inside)
-        http=CoalescingHttpToolsProtocol,
+        loop=LOOP,  # uvloop, one socket write per response
+        http="httptools",
         log_config=None,
         access_log=False,  # the kit logs one structured line per request
         timeout_graceful_shutdown=10,

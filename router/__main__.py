@@ -9,7 +9,7 @@ import uvicorn
 
 from router.app import create_router_app
 from router.server import heap
-from router.server.protocol import CoalescingHttpToolsProtocol
+from router.server.coalescing_loop import LOOP
 from router.settings import RouterSettings, load_router_settings
 from router.telemetry import instrument
 
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> None:
         instrument(app),  # tracing only when CHORUS_TRACES_EXPORTER names an exporter
         host=args.host,
         port=args.port,
-        loop="uvloop",
-        http=CoalescingHttpToolsProtocol,
+        loop=LOOP,  # uvloop, one socket write per response
+        http="httptools",
         log_level="warning",
         access_log=False,
     )

@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--server-cpu", default="1", help="CPU for the gateways and subgraphs")
     p.add_argument("--out", type=Path, help="results JSON (default: the cache folder)")
     p.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
+    p.add_argument(
+        "--baseline-repo",
+        type=Path,
+        help="also serve the router from this checkout (e.g. a `git worktree` of an earlier "
+        "commit), interleaved with this one: an A/B in one run",
+    )
     a = p.parse_args(argv)
     for name, chosen, allowed in (
         ("gateway", a.gateways, gw_keys),
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         server_cpu=a.server_cpu,
         out=a.out,
         keep_logs=a.keep_logs,
+        baseline_repo=a.baseline_repo.resolve() if a.baseline_repo else None,
         command=shlex.join(["python", "-m", "bench.router", *argv]),
     )
     try:

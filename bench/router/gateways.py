@@ -18,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["GATEWAYS", "NODE_PACKAGES", "Gateway", "cache_dir", "install_peers", "versions"]
+__all__ = [
+    "GATEWAYS",
+    "NODE_PACKAGES",
+    "Gateway",
+    "baseline",
+    "cache_dir",
+    "install_peers",
+    "versions",
+]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -101,6 +109,24 @@ GATEWAYS: tuple[Gateway, ...] = (
     Gateway("apollo", "Apollo Gateway", _apollo, env=_PROD, cwd=None),
     Gateway("hive", "Hive Gateway", _hive, env=_PROD, cwd=None),
 )
+
+
+def baseline(repo: Path) -> Gateway:
+    """Chorus's router served from another checkout (`--baseline-repo`), for an A/B in one run.
+
+    `git worktree add /tmp/router-before <commit>` gives one; it is measured interleaved
+    with this checkout's router, against the same subgraphs.
+    """
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return Gateway(
+        "baseline",
+        f"Chorus router at {head or repo}",
+        _chorus,
+        env={"PYTHONPATH": str(repo)},
+        cwd=repo,
+    )
 
 
 def _npm_version(name: str) -> str:

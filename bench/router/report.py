@@ -157,6 +157,16 @@ def targets(r: Report) -> list[str]:
     if d is not None and c1 is not None:
         added = c1.load.p50_ms - d.load.p50_ms
         lines.append(f"- pass-through added p50 {_fmt(added)} ms ≤ 1 ms: {mark(added <= 1.0)}")
+    for q in dict.fromkeys(c.query for c in r.cells):
+        ours, base = _find(r.cells, "chorus", q), _find(r.cells, "baseline", q)
+        if ours is None or base is None or not base.load.rps or not base.gateway_ms:
+            continue
+        cpu = ours.gateway_ms / base.gateway_ms - 1
+        rps = ours.load.rps / base.load.rps - 1
+        lines.append(
+            f"- {q} vs {r.titles['baseline']}: router CPU {cpu:+.1%}, RPS {rps:+.1%} "
+            f"(neither more than 5 % worse: {mark(cpu <= 0.05 and rps >= -0.05)})"
+        )
     errors = sum(c.load.errors for c in r.cells + r.latency)
     wrong = [c for c in r.cells if c.correct is False]
     lines.append(

@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from bench.router.gateways import GATEWAYS, REPO, Gateway, cache_dir, install_peers, versions
+from bench.router.gateways import (
+    GATEWAYS,
+    REPO,
+    Gateway,
+    baseline,
+    cache_dir,
+    install_peers,
+    versions,
+)
 from bench.router.load import require_wrk, run_wrk
 from bench.router.procs import Proc, port_free, post_json
 from bench.router.queries import QUERIES, Query, supergraph_sdl
@@ -39,6 +47,7 @@ class Options:
     out: Path | None
     keep_logs: bool
     command: str
+    baseline_repo: Path | None = None
 
 
 def _log(msg: str) -> None:
@@ -93,14 +102,17 @@ def run(opts: Options) -> Report:
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("the bench needs 2 CPUs: wrk on one, the servers on the other")
     chosen = [g for g in GATEWAYS if g.key in opts.gateways]
+    if opts.baseline_repo is not None:
+        chosen.append(baseline(opts.baseline_repo))
     queries = [q for q in QUERIES if q.key in opts.queries]
     ports = {"subgraphs": opts.base_port} | {
         g.key: opts.base_port + 1 + i for i, g in enumerate(GATEWAYS)
     }
+    ports["baseline"] = opts.base_port + 1 + len(GATEWAYS)
     busy = [p for p in ports.values() if not port_free(p)]
     if busy:
         raise SystemExit(f"ports in use: {busy} (pick another --base-port)")
-    if any(g.key != "chorus" for g in chosen):
+    if any(g.key not in ("chorus", "baseline") for g in chosen):
         install_peers(_log)
 
     work = Path(tempfile.mkdtemp(prefix="bench-router-"))
@@ -229,7 +241,7 @@ def _run(
             latency.append(
                 measure(g.key, urls[g.key], passthrough, 1, opts.latency_seconds, gw_procs[g.key])
             )
-    titles = {g.key: g.title for g in GATEWAYS} | {q.key: q.title for q in QUERIES}
+    titles = {g.key: g.title for g in [*GATEWAYS, *chosen]} | {q.key: q.title for q in QUERIES}
     titles["direct"] = "direct to the subgraph"
     return Report(
         started="",

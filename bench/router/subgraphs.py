@@ -276,7 +276,7 @@ def create_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
-    from router.server.protocol import CoalescingHttpToolsProtocol
+    from router.server.coalescing_loop import LOOP
 
     parser = argparse.ArgumentParser(prog="python -m bench.router.subgraphs")
     parser.add_argument("--port", type=int, required=True)
@@ -286,8 +286,8 @@ def main(argv: list[str] | None = None) -> None:
         create_app(),
         host=args.host,
         port=args.port,
-        loop="uvloop",
-        http=CoalescingHttpToolsProtocol,  # one write per response, as the router serves
+        loop=LOOP,  # one write per response, as the router serves
+        http="httptools",
         log_level="warning",
         access_log=False,
     )

@@ -4,8 +4,9 @@ Every subgraph gets the same surface: `/graphql` (HTTP and graphql-transport-ws
 subscriptions), `/health` (the process is alive), `/ready` (start-up hooks such
 as model loading and warm-up have finished), `/metrics` (Prometheus). Parsing
 and validation are cached, which cuts strawberry's per-request cost several-fold;
-plain JSON POSTs take the lean path of `subgraphs.kit.lean_graphql` (same answers,
-a fraction of strawberry's view cost; `CHORUS_LEAN_GRAPHQL=0` switches it off).
+plain JSON POSTs take the lean path of `subgraphs.kit.lean_graphql` (strawberry's
+`Schema.execute` without its HTTP view: same answers for less;
+`CHORUS_LEAN_GRAPHQL=0` switches it off).
 """
 
 from __future__ import annotations

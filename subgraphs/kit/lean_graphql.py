@@ -1,21 +1,23 @@
-"""The lean POST path: one JSON GraphQL operation executed without strawberry's view machinery.
+"""The lean POST path: one JSON GraphQL operation answered without strawberry's HTTP view.
 
-Strawberry's HTTP view and extension pipeline cost ≈ 0.2 ms a request beyond graphql-core's
-own execution (request adapters, `email.message` content-type parsing, extension contexts);
-on the NLU subgraph that is a fifth of what a batched utterance costs the model
-(bench/inference.md). `LeanGraphQL` answers the common request itself: a POST whose
-content type names `application/json`, carrying one query or mutation. Parsing and
-validation are cached per query text; execution is graphql-core's `execute` against
-strawberry's `GraphQLSchema` with strawberry's execution-context class, the view's own
-`get_root_value`, `get_sub_response` and `get_context`; errors are logged through the
-schema's `_process_errors` and formatted as strawberry formats them.
+Strawberry's HTTP view costs a request noticeably more than its GraphQL pipeline does
+(request adapters, `email.message` content-type parsing, stream-transport negotiation);
+on the NLU subgraph that is a large share of what a batched utterance costs the model
+(bench/inference.md). `LeanGraphQL` answers the common request itself, with strawberry's
+public API only: a POST whose content type is `application/json`, carrying one query or
+mutation, is executed by the schema's own `Schema.execute` (so its extensions, the
+`ParserCache` and `ValidationCache` the kit installs among them, and its error logging
+run as on strawberry's path), with the view's public hooks `get_root_value`,
+`get_sub_response`, `get_context` and `process_result`, and answered the way the view's
+`create_response` answers (status 200 or the sub-response's, its headers and background
+task).
 
-Everything else goes to strawberry's app unchanged, with the body replayed when it was
+Everything else goes to strawberry's view unchanged, with the body replayed when it was
 already read: GET and GraphiQL, WebSockets, batched arrays, subscriptions, multipart,
-bodies that are not a JSON object, documents that do not parse, unknown operation names.
-Those answers (including every HTTP 400) therefore stay strawberry's own. The lean path
-is only switched on for views and schemas whose behaviour it reproduces (see
-`lean_unsupported_reason`); anything custom keeps the whole request on strawberry.
+requests that ask for a streamed answer, bodies that are not a JSON object, documents that
+do not parse, unknown operation names. Those answers (including every HTTP 400) therefore
+stay strawberry's own. The lean path is only switched on for views whose HTTP handling it
+reproduces (see `lean_unsupported_reason`).
 """
 
 from __future__ import annotations
@@ -23,31 +25,24 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from graphql import GraphQLError, OperationType, parse, specified_rules
-from graphql.execution import execute
-from graphql.language import DocumentNode, OperationDefinitionNode
+from graphql import OperationType, parse
+from graphql.language import OperationDefinitionNode
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.execution import optimized_is_awaitable
-from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.http.parse_content_type import parse_content_type
-from strawberry.schema import Schema
-from strawberry.schema.schema import validate_document
-from strawberry.types.execution import ExecutionContext
-from strawberry.types.graphql import OperationType as StrawberryOperationType
-from strawberry.utils.await_maybe import await_maybe
+from strawberry.schema import BaseSchema, Schema
 
 log = logging.getLogger("chorus.kit")
 
 # View methods whose behaviour the lean path reproduces instead of calling them: a view
-# that overrides any of these keeps every request on strawberry's path.
+# that overrides any of these keeps every request on strawberry's path. (`get_context`,
+# `get_root_value`, `get_sub_response` and `process_result` are called, so overriding
+# them is fine.)
 _REPRODUCED = (
     "__call__",
     "run",
@@ -57,13 +52,13 @@ _REPRODUCED = (
     "parse_json",
     "decode_json",
     "encode_json",
-    "process_result",
     "create_response",
     "is_request_allowed",
 )
 _LEAN_TYPES = frozenset({OperationType.QUERY, OperationType.MUTATION})
-_JSON_HEADERS = b"application/json"
-_RULES = tuple(specified_rules)  # what strawberry's ExecutionContext validates with
+_JSON = b"application/json"
+# Accept values that ask strawberry for a streamed answer (SSE, multipart subscriptions)
+_STREAMED = (b"text/event-stream", b"multipart/mixed")
 
 
 def lean_unsupported_reason(view: GraphQL[Any, Any]) -> str | None:
@@ -71,60 +66,36 @@ def lean_unsupported_reason(view: GraphQL[Any, Any]) -> str | None:
     schema = view.schema
     if not isinstance(schema, Schema):
         return f"{type(schema).__name__} is not a strawberry Schema"
-    if type(schema).execute is not Schema.execute:
-        return f"{type(schema).__name__} overrides execute"
-    if schema.config.enable_experimental_incremental_execution:
+    if getattr(schema.config, "enable_experimental_incremental_execution", False):
         return "incremental delivery (@defer/@stream) is enabled"
-    extensions = schema.get_extensions()
-    others = sorted(
-        {type(e).__name__ for e in extensions if not isinstance(e, ParserCache | ValidationCache)}
-    )
-    if others:
-        return f"schema extensions {', '.join(others)} need strawberry's pipeline"
     for name in _REPRODUCED:
         if getattr(type(view), name) is not getattr(GraphQL, name):
             return f"{type(view).__name__} overrides {name}"
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A parsed and validated document, and what picks its operation (cached per query text)."""
+def operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    """The type of the operation strawberry would run, None when the query does not parse
+    or names no such operation (strawberry answers those itself).
 
-    document: DocumentNode
-    errors: list[GraphQLError]
-    first_name: str | None
-    first_type: OperationType | None
-    types_by_name: dict[str, OperationType]
-
-
-def _prepare(schema: Schema, query: str) -> _Prepared | None:
-    """Parse and validate `query`; None when it does not parse (strawberry answers that)."""
+    Strawberry runs the operation named `operation_name`, or the document's first one.
+    """
     try:
         document = parse(query)
     except Exception:
         return None
-    first: OperationDefinitionNode | None = None
-    types_by_name: dict[str, OperationType] = {}
     for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            first = first or definition
-            if definition.name is not None:  # the first of a name wins, as in strawberry
-                types_by_name.setdefault(definition.name.value, definition.operation)
-    errors = validate_document(schema._schema, document, _RULES)
-    return _Prepared(
-        document,
-        errors,
-        first.name.value if first is not None and first.name is not None else None,
-        first.operation if first is not None else None,
-        types_by_name,
-    )
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None
+            or (definition.name is not None and definition.name.value == operation_name)
+        ):
+            return definition.operation
+    return None
 
 
 def _json_content_type(value: bytes) -> bool:
-    """Strawberry's own test: the parsed mime type contains ``application/json``."""
-    mime_type, _ = parse_content_type(value.decode("latin-1"))
-    return "application/json" in mime_type
+    """`application/json`, with parameters or not: a strict subset of what strawberry takes."""
+    return value == _JSON or value.partition(b";")[0].strip() == _JSON
 
 
 def encode_response(data: dict[str, Any]) -> bytes:
@@ -132,8 +103,8 @@ def encode_response(data: dict[str, Any]) -> bytes:
 
     Values orjson would encode where the standard encoder fails or differs (dataclasses,
     datetimes, subclasses of builtins) are handed to `json.dumps`, so such a response
-    fails or succeeds exactly as before. The bytes may differ: orjson writes non-ASCII
-    characters as UTF-8 and small floats without an exponent (same values).
+    fails or succeeds exactly as on strawberry's path. The bytes may differ: orjson writes
+    non-ASCII characters as UTF-8 and small floats without an exponent (same values).
     """
     try:
         return orjson.dumps(data, option=_PASSTHROUGH, default=_refuse)
@@ -174,17 +145,13 @@ class LeanGraphQL:
         self, view: GraphQL[Any, Any], *, cache_size: int = 1024, enabled: bool = True
     ) -> None:
         self.view = view
+        self.schema: BaseSchema = view.schema
         self.reason = lean_unsupported_reason(view) if enabled else "switched off"
         if self.reason is not None:
             log.info("lean GraphQL path off: %s", self.reason)
-            return
-        schema: Schema = view.schema  # type: ignore[assignment]  # checked just above
-        self.schema = schema
-        self._graphql_schema = schema._schema
-        self._executor_class = schema.execution_context_class
-        self._prepare: Callable[[str], _Prepared | None] = lru_cache(maxsize=cache_size)(
-            lambda query: _prepare(schema, query)
-        )
+        self._operation_type: Callable[[str, str | None], OperationType | None] = lru_cache(
+            maxsize=cache_size
+        )(operation_type)
         self._json_content_type = lru_cache(maxsize=64)(_json_content_type)
 
     @property
@@ -202,17 +169,11 @@ class LeanGraphQL:
         content_type = None
         for key, value in scope["headers"]:
             if key == b"content-type":
-                content_type = value
-                break
-        if content_type is None or not (
-            content_type == _JSON_HEADERS or self._json_content_type(content_type)
-        ):
-            return False
-        # An Accept header that asks for SSE / multipart subscriptions, where the view has
-        # those transports, is strawberry's to answer (these subgraphs have none).
-        return not self.view._stream_transport_map or (
-            self.view._get_stream_transport_from_headers(Request(scope).headers) is None
-        )
+                if content_type is None:  # the first one counts, as in starlette's Headers
+                    content_type = value
+            elif key == b"accept" and any(kind in value.lower() for kind in _STREAMED):
+                return False
+        return content_type is not None and self._json_content_type(content_type)
 
     async def post(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one POST, or hand it (body replayed) to strawberry's view."""
@@ -237,60 +198,39 @@ class LeanGraphQL:
         if request is None:
             await self.view(scope, _Replay(messages, receive), send)
             return
-        data, query, variables, extensions, operation_name, prepared = request
+        query, variables, extensions, operation_name = request
 
         view = self.view
-        http_request = Request(scope, receive)
-        http_request._body = body  # a resolver reading the body gets it, as on strawberry's path
+        # A resolver that reads the body gets it, as on strawberry's path.
+        http_request = Request(scope, _Replay(list(messages), receive))
         root_value = await view.get_root_value(http_request)
         sub_response = await view.get_sub_response(http_request)
         context = await view.get_context(http_request, response=sub_response)
-
-        errors: list[GraphQLError] | None
-        if prepared.errors:
-            result_data, errors = None, prepared.errors
-        else:
-            try:
-                result = await await_maybe(
-                    execute(
-                        self._graphql_schema,
-                        prepared.document,
-                        root_value=root_value,
-                        context_value=context,
-                        variable_values=variables,
-                        operation_name=operation_name,
-                        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-                        executor_class=self._executor_class,
-                        operation_extensions=extensions,
-                    )
-                )
-                result_data, errors = result.data, result.errors
-            except Exception as exc:
-                result_data = None
-                errors = [exc if isinstance(exc, GraphQLError) else _coerced(exc)]
-        response: dict[str, Any] = {"data": result_data}
-        if errors:
-            self.schema._process_errors(
-                errors, self._execution_context(query, variables, context, root_value, data)
-            )
-            response["errors"] = [error.formatted for error in errors]
-            view._handle_errors(errors, response)  # type: ignore[arg-type]
-        body = encode_response(response)
+        result = await self.schema.execute(
+            query,
+            variable_values=variables,
+            context_value=context,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=extensions,
+        )
+        processed = await view.process_result(http_request, result)
+        answer = encode_response(cast(dict[str, Any], processed))
         headers = [
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", _JSON_HEADERS),
+            (b"content-length", str(len(answer)).encode()),
+            (b"content-type", _JSON),
             *sub_response.headers.raw,
         ]
         status = sub_response.status_code or 200
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": answer})
         if sub_response.background is not None:
             await sub_response.background()
 
     def _request(
         self, body: bytes
-    ) -> tuple[dict[str, Any], str, Any, Any, str | None, _Prepared] | None:
-        """The parts of a body the lean path answers; None where strawberry must answer."""
+    ) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None, str | None] | None:
+        """(query, variables, extensions, operation name), or None where strawberry answers."""
         try:
             data = json.loads(body)  # json, not orjson: the same numbers and strings as strawberry
         except Exception:  # undecodable, or nested too deep: strawberry's answer, whatever it is
@@ -309,36 +249,10 @@ class LeanGraphQL:
             or (operation_name is not None and type(operation_name) is not str)
         ):
             return None
-        prepared = self._prepare(query)
-        if prepared is None:
+        # none found (strawberry's HTTP 400), a syntax error or a subscription: strawberry's
+        if self._operation_type(query, operation_name) not in _LEAN_TYPES:
             return None
-        if operation_name is None:  # strawberry runs the first operation, by its name
-            operation_name, operation_type = prepared.first_name, prepared.first_type
-        else:
-            operation_type = prepared.types_by_name.get(operation_name)
-        if operation_type not in _LEAN_TYPES:  # none found (HTTP 400) or a subscription
-            return None
-        return data, query, variables, extensions, operation_name, prepared
-
-    def _execution_context(
-        self,
-        query: str,
-        variables: dict[str, Any] | None,
-        context: Any,
-        root_value: Any,
-        data: dict[str, Any],
-    ) -> ExecutionContext:
-        """What strawberry hands `process_errors` (only built when there are errors)."""
-        return ExecutionContext(
-            query=query,
-            schema=self.schema,
-            allowed_operations=StrawberryOperationType.from_http("POST"),
-            context=context,
-            root_value=root_value,
-            variables=variables,
-            provided_operation_name=data.get("operationName"),
-            operation_extensions=data.get("extensions"),
-        )
+        return query, variables, extensions, operation_name
 
 
 class LeanRoute:
@@ -376,7 +290,3 @@ class LeanRoute:
             await self.lean.post(scope, receive, send)
         else:
             await self.app(scope, receive, send)
-
-
-def _coerced(error: Exception) -> GraphQLError:
-    return GraphQLError(str(error), original_error=error)

@@ -22,10 +22,11 @@ from starlette.background import BackgroundTask
 from starlette.testclient import TestClient
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxTokensLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from subgraphs.kit import create_app, overloaded, user_error
-from subgraphs.kit.lean_graphql import encode_response, lean_unsupported_reason
+from subgraphs.kit.lean_graphql import LeanGraphQL, encode_response, lean_unsupported_reason
 
 BACKGROUND_RUNS: list[str] = []
 
@@ -319,7 +320,10 @@ GREET = b'{"query": "{ greet(name: \\"a\\") }"'
             True,
         ),
         (GREET + b"}", {"content-type": "application/json; charset=utf-8"}, True),
-        (GREET + b"}", {"content-type": "application/json", "accept": "text/event-stream"}, True),
+        # a streamed answer asked for: strawberry's to negotiate (same answer here)
+        (GREET + b"}", {"content-type": "application/json", "accept": "text/event-stream"}, False),
+        (GREET + b"}", {"content-type": "application/json", "accept": "multipart/mixed"}, False),
+        (GREET + b"}", {"content-type": "application/json", "accept": "application/json"}, True),
     ],
 )
 def test_what_the_lean_path_leaves_to_strawberry(
@@ -380,9 +384,27 @@ def test_a_body_in_chunks_and_a_replayed_body() -> None:
     assert (status, answer) == (400, b"Batching is not enabled")
 
 
-def test_the_lean_path_steps_aside_for_what_it_cannot_reproduce() -> None:
-    limited = strawberry.Schema(query=Query, extensions=[lambda: MaxTokensLimiter(5)])
-    assert "MaxTokensLimiter" in (lean_unsupported_reason(GraphQL(limited)) or "")
+def _alike(view: GraphQL, body: dict[str, Any]) -> dict[str, Any]:
+    """POST `body` to `view` behind the lean path and to `view` alone: the same answer."""
+    lean = LeanGraphQL(view)
+    assert lean.enabled
+    counting = lean.view = CountingView(view)  # type: ignore[assignment]
+    answer = TestClient(lean).post("/graphql", json=body)  # type: ignore[arg-type]
+    expected = TestClient(view).post("/graphql", json=body)
+    assert counting.calls == 0, "answered by strawberry's view"
+    assert (answer.status_code, answer.json()) == (expected.status_code, expected.json())
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_schema_extensions_and_process_result_are_strawberrys_own() -> None:
+    """The lean path runs the schema's own pipeline and the view's public hooks."""
+    limited = strawberry.Schema(query=Query, extensions=[lambda: MaxTokensLimiter(10)])
+    refused = _alike(GraphQL(limited), {"query": '{ a: greet(name: "a") b: greet(name: "b") }'})
+    assert refused["data"] is None and "token" in refused["errors"][0]["message"]
+    assert _alike(GraphQL(limited), {"query": '{ greet(name: "a") }'}) == {
+        "data": {"greet": "hello a"}
+    }
 
     class Custom(GraphQL):
         async def process_result(self, request: Any, result: Any) -> Any:
@@ -390,7 +412,20 @@ def test_the_lean_path_steps_aside_for_what_it_cannot_reproduce() -> None:
             answer["extensions"] = {"custom": True}
             return answer
 
-    assert "process_result" in (lean_unsupported_reason(Custom(_schema())) or "")
+    custom = _alike(Custom(_schema()), {"query": '{ greet(name: "c") }'})
+    assert custom == {"data": {"greet": "hello c"}, "extensions": {"custom": True}}
+
+
+def test_the_lean_path_steps_aside_for_what_it_cannot_reproduce() -> None:
+    class Encoder(GraphQL):
+        def encode_json(self, data: object) -> str:
+            return json.dumps(data, indent=2)
+
+    assert "encode_json" in (lean_unsupported_reason(Encoder(_schema())) or "")
+    incremental = strawberry.Schema(
+        query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True)
+    )
+    assert "incremental" in (lean_unsupported_reason(GraphQL(incremental)) or "")
 
     class WithContext(GraphQL):  # a custom context is what the subgraphs do: still lean
         async def get_context(self, request: Any, response: Any) -> Any:

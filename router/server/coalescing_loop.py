@@ -1,0 +1,121 @@
+"""uvloop's event loop, with a TCP server's writes of one loop iteration sent in one system call.
+
+uvicorn writes a response's status line and headers as soon as the app sends
+`http.response.start`, then the body: two `send()` calls on the socket per
+response, and on loopback each one also pays for the kernel's delivery to the
+peer (the router's largest single cost after the event loop itself). On this
+loop, every connection a server accepts gets a transport that collects the
+writes made during one event-loop iteration and sends them together at the
+end of it, so a JSON response costs one system call. Nothing waits longer
+than that iteration.
+
+It is plugged in through public API only: uvicorn's `loop=` option takes an
+event-loop factory by import string, and asyncio's `create_server` contract
+(a protocol factory, protocols that get their transport in `connection_made`)
+is all the wrapping relies on; uvicorn's protocols are never imported.
+
+    uvicorn.run(app, loop=LOOP, http="httptools", ...)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import uvloop
+
+__all__ = ["LOOP", "CoalescingLoop"]
+
+#: the `loop=` value for uvicorn (`--loop` on its command line)
+LOOP = "router.server.coalescing_loop:CoalescingLoop"
+
+
+class _CoalescingTransport:
+    """Buffers `write`s until the loop's next turn; everything else is the real transport."""
+
+    __slots__ = ("_buffer", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._buffer: list[bytes] | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if self._buffer is None:
+            self._buffer = [bytes(data)]
+            self._loop.call_soon(self._flush)
+        else:
+            self._buffer.append(bytes(data))
+
+    def writelines(self, chunks: Any) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def _flush(self) -> None:
+        buffer, self._buffer = self._buffer, None
+        if buffer and not self._transport.is_closing():
+            self._transport.write(buffer[0] if len(buffer) == 1 else b"".join(buffer))
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._buffer = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class _CoalescingProtocol(asyncio.Protocol):
+    """Gives the server's own protocol a coalescing transport and forwards every event to it."""
+
+    __slots__ = ("_inner", "_loop")
+
+    def __init__(self, inner: asyncio.Protocol, loop: asyncio.AbstractEventLoop) -> None:
+        self._inner = inner
+        self._loop = loop
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        coalescing = _CoalescingTransport(transport, self._loop)  # type: ignore[arg-type]
+        self._inner.connection_made(coalescing)  # type: ignore[arg-type]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+
+class CoalescingLoop(uvloop.Loop):
+    """uvloop, whose TCP servers hand their protocols coalescing transports."""
+
+    async def create_server(  # type: ignore[override]
+        self, protocol_factory: Callable[[], asyncio.BaseProtocol], *args: Any, **kwargs: Any
+    ) -> asyncio.AbstractServer:
+        def coalescing() -> asyncio.BaseProtocol:
+            protocol = protocol_factory()
+            if isinstance(protocol, asyncio.BufferedProtocol) or not isinstance(
+                protocol, asyncio.Protocol
+            ):
+                return protocol  # only plain streaming protocols are wrapped
+            return _CoalescingProtocol(protocol, self)
+
+        return await super().create_server(coalescing, *args, **kwargs)
