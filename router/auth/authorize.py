@@ -39,7 +39,6 @@ from graphql import (
 from router.auth.directives import AccessRules, ScopeRule
 from router.errors import ErrorCode, graphql_error
 from router.planner.operation import OperationContext
-from router.security import codes
 
 __all__ = ["AuthorizationResult", "Authorizer"]
 
@@ -83,7 +82,7 @@ class AuthorizationResult:
         for p in self.removed:
             errors.append(
                 graphql_error(
-                    "Unauthorized field or type", list(p), codes.UNAUTHORIZED_FIELD_OR_TYPE
+                    "Unauthorized field or type", list(p), ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE
                 )
             )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
-from router.errors import SubgraphError, graphql_error
+from router.errors import ErrorCode, SubgraphError, graphql_error
 from router.executor.client import SubgraphClient
 from router.executor.entities import Applies, apply_renames
 from router.executor.execute import ExecutionState, run_plan, subgraph_error
@@ -45,7 +45,9 @@ async def run_subscription(
         state = ExecutionState(clients, variables, applies)
         state.data = {}
         state.errors.append(
-            graphql_error(f"subgraph '{service}' is not configured", [], "SUBGRAPH_FETCH_FAILED")
+            graphql_error(
+                f"subgraph '{service}' is not configured", [], ErrorCode.SUBGRAPH_FETCH_FAILED
+            )
         )
         yield state
         return

@@ -7,10 +7,9 @@ from typing import Any
 
 from graphql import DocumentNode, OperationDefinitionNode
 
-from router.errors import graphql_error
+from router.errors import ErrorCode, graphql_error
 from router.limits.config import LimitsSettings
 from router.limits.measure import fragments_of, measure_operation
-from router.security import codes
 
 __all__ = ["limit_errors"]
 
@@ -34,24 +33,29 @@ def _operation_errors(
     m = measure_operation(op, frags, limits.max_height)
     name = op.name.value if op.name else None
     checks = (
-        (limits.max_depth, m.depth, codes.MAX_DEPTH_LIMIT, "Maximum depth limit exceeded"),
+        (limits.max_depth, m.depth, ErrorCode.MAX_DEPTH_LIMIT, "Maximum depth limit exceeded"),
         (
             limits.max_height,
             m.height,
-            codes.MAX_HEIGHT_LIMIT,
+            ErrorCode.MAX_HEIGHT_LIMIT,
             "Maximum height (field count) limit exceeded",
         ),
-        (limits.max_aliases, m.aliases, codes.MAX_ALIASES_LIMIT, "Maximum aliases limit exceeded"),
+        (
+            limits.max_aliases,
+            m.aliases,
+            ErrorCode.MAX_ALIASES_LIMIT,
+            "Maximum aliases limit exceeded",
+        ),
         (
             limits.max_root_fields,
             m.root_fields,
-            codes.MAX_ROOT_FIELDS_LIMIT,
+            ErrorCode.MAX_ROOT_FIELDS_LIMIT,
             "Maximum root fields limit exceeded",
         ),
         (
             limits.max_repeated_fields,
             m.repeated_fields,
-            codes.MAX_REPEATED_FIELDS_LIMIT,
+            ErrorCode.MAX_REPEATED_FIELDS_LIMIT,
             "Maximum repeated fields limit exceeded",
         ),
     )

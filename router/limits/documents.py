@@ -14,9 +14,9 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, parse
 
+from router.errors import ErrorCode
 from router.limits.check import limit_errors
 from router.limits.config import LimitsSettings
-from router.security import codes
 from router.security.introspection import (
     hide_suggestions,
     introspection_depth_errors,
@@ -73,7 +73,7 @@ class GuardedDocumentCache(DocumentCache):
 def _parse_error(err: GraphQLError) -> dict[str, Any]:
     out: dict[str, Any] = dict(err.formatted)
     ext: dict[str, Any] = dict(out.get("extensions") or {})
-    ext.setdefault("code", codes.GRAPHQL_PARSE_FAILED)
+    ext.setdefault("code", str(ErrorCode.GRAPHQL_PARSE_FAILED))
     out["extensions"] = ext
     return out
 

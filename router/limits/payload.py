@@ -13,8 +13,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive
 
-from router.errors import graphql_error
-from router.security import codes
+from router.errors import ErrorCode, graphql_error
 
 __all__ = ["GraphQLRequest", "RequestRejected", "parse_get", "parse_post", "read_body"]
 
@@ -32,7 +31,7 @@ class RequestRejected(Exception):
         self,
         status: int,
         message: str,
-        code: str = codes.BAD_REQUEST,
+        code: str = ErrorCode.BAD_REQUEST,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -75,7 +74,7 @@ async def read_body(content_length: str | None, receive: Receive, max_bytes: int
 
 def _too_large(max_bytes: int) -> RequestRejected:
     return RequestRejected(
-        413, f"request body is larger than {max_bytes} bytes", codes.PAYLOAD_TOO_LARGE
+        413, f"request body is larger than {max_bytes} bytes", ErrorCode.PAYLOAD_TOO_LARGE
     )
 
 
@@ -93,7 +92,7 @@ def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLRequest], bool]:
     if isinstance(payload, list):
         if max_batch == 0:
             raise RequestRejected(
-                400, "batched requests are not enabled", codes.BATCHING_NOT_ENABLED
+                400, "batched requests are not enabled", ErrorCode.BATCHING_NOT_ENABLED
             )
         if not payload:
             raise RequestRejected(400, "batched request is empty")
@@ -101,7 +100,7 @@ def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLRequest], bool]:
             raise RequestRejected(
                 400,
                 f"batch of {len(payload)} operations exceeds the maximum of {max_batch}",
-                codes.BATCH_LIMIT_EXCEEDED,
+                ErrorCode.BATCH_LIMIT_EXCEEDED,
             )
         return [_operation(p) for p in payload], True
     return [_operation(payload)], False

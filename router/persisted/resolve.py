@@ -13,10 +13,9 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from router.errors import graphql_error
+from router.errors import ErrorCode, graphql_error
 from router.persisted.config import PersistedQuerySettings
 from router.persisted.manifest import Manifest, normalize
-from router.security import codes
 
 __all__ = ["PersistedQueries", "PersistedQueryRejected"]
 
@@ -53,37 +52,39 @@ class PersistedQueries:
 
     def _persisted(self, query: str | None, pq: Any) -> str | None:
         if not isinstance(pq, dict) or not isinstance(pq.get("sha256Hash"), str):
-            raise _reject(400, codes.BAD_REQUEST, "persistedQuery needs a string sha256Hash")
+            raise _reject(400, ErrorCode.BAD_REQUEST, "persistedQuery needs a string sha256Hash")
         pid: str = pq["sha256Hash"]
         if self.manifest is not None:
             if query is not None:
                 raise _reject(
                     400,
-                    codes.CANNOT_SEND_PQ_ID_AND_BODY,
+                    ErrorCode.CANNOT_SEND_PQ_ID_AND_BODY,
                     "Cannot send both a persisted query id and a query body",
                 )
             body = self.manifest.by_id.get(pid)
             if body is None:
                 raise _reject(
                     400,
-                    codes.PERSISTED_QUERY_NOT_IN_LIST,
+                    ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
                     f"Persisted query '{pid}' not found in the persisted query list",
                 )
             return body
         if not self.apq_enabled:
-            raise _reject(400, codes.PERSISTED_QUERY_NOT_SUPPORTED, "PersistedQueryNotSupported")
+            raise _reject(
+                400, ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED, "PersistedQueryNotSupported"
+            )
         if pq.get("version", 1) != 1:
-            raise _reject(400, codes.BAD_REQUEST, "persistedQuery version must be 1")
+            raise _reject(400, ErrorCode.BAD_REQUEST, "persistedQuery version must be 1")
         if query is None:
             hit = self._apq.get(pid.lower())
             if hit is None:
                 # 200, as Apollo: the client answers by sending the query text with the hash
-                raise _reject(200, codes.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
+                raise _reject(200, ErrorCode.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
             self._apq.move_to_end(pid.lower())
             return hit
         if hashlib.sha256(query.encode()).hexdigest() != pid.lower():
             raise _reject(
-                400, codes.PERSISTED_QUERY_HASH_MISMATCH, "provided sha does not match query"
+                400, ErrorCode.PERSISTED_QUERY_HASH_MISMATCH, "provided sha does not match query"
             )
         self._apq[pid.lower()] = query
         if len(self._apq) > self.settings.apq_cache_size:
@@ -95,7 +96,7 @@ class PersistedQueries:
         if s.require_id:
             raise _reject(
                 400,
-                codes.PERSISTED_QUERY_ID_REQUIRED,
+                ErrorCode.PERSISTED_QUERY_ID_REQUIRED,
                 "This endpoint only runs persisted queries: send extensions.persistedQuery",
             )
         if not (s.safelist or s.log_unknown):
@@ -114,5 +115,7 @@ class PersistedQueries:
             log.warning("operation not in the persisted query list: %.200s", query)
         if s.safelist:
             raise _reject(
-                400, codes.QUERY_NOT_IN_SAFELIST, "The operation is not in the persisted query list"
+                400,
+                ErrorCode.QUERY_NOT_IN_SAFELIST,
+                "The operation is not in the persisted query list",
             )

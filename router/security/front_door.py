@@ -22,10 +22,9 @@ import orjson
 from starlette.responses import Response
 
 from router.auth.jwt import AuthError
-from router.errors import graphql_error
+from router.errors import ErrorCode, graphql_error
 from router.limits.payload import GraphQLRequest, RequestRejected, parse_get, parse_post, read_body
 from router.persisted.resolve import PersistedQueryRejected
-from router.security import codes
 from router.security.context import RequestContext, current_request
 from router.security.csrf import csrf_message, is_preflighted
 from router.security.negotiation import accepts_json, is_json_content_type
@@ -63,12 +62,14 @@ async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
             406,
             "'accept' header must name application/json, application/graphql-response+json, "
             "multipart/mixed, text/event-stream or */*",
-            codes.INVALID_ACCEPT_HEADER,
+            ErrorCode.INVALID_ACCEPT_HEADER,
         )
     if settings.csrf_enabled and not is_preflighted(
         headers, settings.security.csrf.required_headers
     ):
-        return _error(400, csrf_message(settings.security.csrf.required_headers), codes.CSRF_ERROR)
+        return _error(
+            400, csrf_message(settings.security.csrf.required_headers), ErrorCode.CSRF_ERROR
+        )
     try:
         if request.method == "GET":
             ops, batch = [parse_get(request.query_params)], False
@@ -78,7 +79,7 @@ async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
                 return _error(
                     415,
                     "'content-type' header must be application/json",
-                    codes.INVALID_CONTENT_TYPE_HEADER,
+                    ErrorCode.INVALID_CONTENT_TYPE_HEADER,
                 )
             raw = await read_body(
                 headers.get("content-length"),
@@ -94,12 +95,12 @@ async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
             claims = await guards.authenticator.authenticate(headers)
         except AuthError as exc:
             if settings.auth.jwt is None or settings.auth.jwt.on_error == "error":
-                return _error(401, str(exc), codes.AUTH_ERROR, {"www-authenticate": "Bearer"})
+                return _error(401, str(exc), ErrorCode.AUTH_ERROR, {"www-authenticate": "Bearer"})
     if claims is None and settings.auth.authorization.require_authentication:
         return _error(
             401,
             "this endpoint requires authentication",
-            codes.AUTH_ERROR,
+            ErrorCode.AUTH_ERROR,
             {"www-authenticate": "Bearer"},
         )
     if guards.rate_limiter is not None:
@@ -108,7 +109,7 @@ async def admit(request: HttpRequest, router: Router) -> Admitted | Response:
             return _error(
                 429,
                 "Your request has been rate limited",
-                codes.REQUEST_RATE_LIMITED,
+                ErrorCode.REQUEST_RATE_LIMITED,
                 {"retry-after": str(wait)},
             )
     ctx = RequestContext(headers, claims)
@@ -142,7 +143,7 @@ async def execute_admitted(
     except TimeoutError:
         message = "Your request has been timed out"
         return GraphQLResponse(
-            504, {"errors": [graphql_error(message, None, codes.GATEWAY_TIMEOUT)]}
+            504, {"errors": [graphql_error(message, None, ErrorCode.GATEWAY_TIMEOUT)]}
         )
     finally:
         current_request.reset(token)

@@ -7,8 +7,7 @@ from typing import Any
 
 from graphql import DocumentNode, FieldNode, GraphQLSchema, MaxIntrospectionDepthRule, validate
 
-from router.errors import graphql_error
-from router.security import codes
+from router.errors import ErrorCode, graphql_error
 
 __all__ = ["hide_suggestions", "introspection_depth_errors", "introspection_errors"]
 
@@ -27,7 +26,7 @@ def introspection_errors(doc: DocumentNode) -> list[dict[str, Any]]:
                     "GraphQL introspection is not allowed, but the query contained "
                     "__schema or __type",
                     None,
-                    codes.INTROSPECTION_DISABLED,
+                    ErrorCode.INTROSPECTION_DISABLED,
                 )
             ]
         ss = getattr(node, "selection_set", None)
@@ -39,7 +38,7 @@ def introspection_errors(doc: DocumentNode) -> list[dict[str, Any]]:
 def introspection_depth_errors(schema: GraphQLSchema, doc: DocumentNode) -> list[dict[str, Any]]:
     """graphql-js's MaxIntrospectionDepthRule: list fields of introspection nested > 3 deep."""
     errors = validate(schema, doc, rules=[MaxIntrospectionDepthRule])
-    return [graphql_error(e.message, None, "GRAPHQL_VALIDATION_FAILED") for e in errors]
+    return [graphql_error(e.message, None, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors]
 
 
 def hide_suggestions(errors: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:

@@ -49,9 +49,6 @@ from router.supergraph import Supergraph, load_supergraph
 
 __all__ = ["GraphQLResponse", "PreparedRequest", "Router", "Snapshot"]
 
-#: Apollo Router's code for `@defer` without a multipart Accept header
-DEFER_BAD_HEADER = "DEFER_BAD_HEADER"
-
 
 @dataclass(slots=True)
 class GraphQLResponse:
@@ -207,7 +204,7 @@ class Router:
             return _bad(
                 "the operation uses @defer but the client does not accept multipart/mixed "
                 "responses: send `Accept: multipart/mixed;deferSpec=20220824`",
-                DEFER_BAD_HEADER,
+                ErrorCode.DEFER_BAD_HEADER,
                 406,
             )
         return await self.run(prepared, expose_plan=expose_plan)
@@ -242,7 +239,7 @@ class Router:
             return _bad(msg, ErrorCode.BAD_REQUEST)
         if op.operation is OperationType.MUTATION and not allow_mutation:
             return GraphQLResponse(
-                405, {"errors": [graphql_error("mutations need POST", None, "BAD_REQUEST")]}
+                405, {"errors": [graphql_error("mutations need POST", None, ErrorCode.BAD_REQUEST)]}
             )
         api = snap.documents.schema
         facts = prepared.facts(op)
@@ -318,7 +315,7 @@ class Router:
         return GraphQLResponse(200, body, operation_type=op.operation.value)
 
 
-def _bad(message: str, code: ErrorCode | str, status: int = 400) -> GraphQLResponse:
+def _bad(message: str, code: ErrorCode, status: int = 400) -> GraphQLResponse:
     return GraphQLResponse(status, {"errors": [graphql_error(message, None, code)]})
 
 

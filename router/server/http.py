@@ -19,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from router.errors import graphql_error
-from router.security.codes import is_policy_rejection
+from router.errors import ErrorCode, graphql_error, is_policy_rejection
 from router.security.front_door import admit, execute_admitted
 from router.server.core import GraphQLResponse, Router
 from router.server.graphiql import graphiql_page
@@ -77,7 +76,7 @@ class GraphQLHttp:
             await self._handle(HttpRequest(scope, receive), scope, send)
         except Exception:
             log.exception("unhandled error serving %s %s", scope["method"], scope["path"])
-            error = graphql_error("internal server error", None, "INTERNAL_SERVER_ERROR")
+            error = graphql_error("internal server error", None, ErrorCode.INTERNAL_SERVER_ERROR)
             # The server refuses a second response start: then the client sees the cut.
             with contextlib.suppress(RuntimeError):
                 await _send_json(send, {"errors": [error]}, 500)
