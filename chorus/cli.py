@@ -103,7 +103,7 @@ def router(
         Path | None,
         typer.Option(
             help="router settings YAML (limits, CORS, auth, traffic); "
-            "`python -m router.security.reference` prints every setting with its default"
+            "`python -m router.settings.reference` prints every setting with its default"
         ),
     ] = None,
 ) -> None:

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--config",
         type=Path,
-        help="router settings (YAML; python -m router.security.reference prints them all)",
+        help="router settings (YAML; python -m router.settings.reference prints them all)",
     )
     args = parser.parse_args(argv)
     sdl = args.supergraph.read_text()

@@ -19,7 +19,7 @@ import orjson
 from jwt import PyJWK
 from jwt.exceptions import PyJWKError
 
-from router.auth.config import JwksSettings
+from router.settings.auth import JwksSettings
 
 __all__ = ["JwksSource"]
 

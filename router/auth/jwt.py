@@ -23,8 +23,8 @@ from jwt.exceptions import (
     PyJWTError,
 )
 
-from router.auth.config import JwtSettings
 from router.auth.jwks import JwksSource
+from router.settings.auth import JwtSettings
 
 __all__ = ["AuthError", "Authenticator", "scopes_of"]
 

@@ -16,13 +16,13 @@ from graphql import GraphQLError, GraphQLSchema, parse
 
 from router.errors import ErrorCode
 from router.limits.check import limit_errors
-from router.limits.config import LimitsSettings
 from router.security.introspection import (
     hide_suggestions,
     introspection_depth_errors,
     introspection_errors,
 )
 from router.server.documents import DocumentCache, PreparedDocument
+from router.settings.limits import LimitsSettings
 
 __all__ = ["GuardedDocumentCache"]
 

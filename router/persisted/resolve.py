@@ -14,8 +14,8 @@ from collections import OrderedDict
 from typing import Any
 
 from router.errors import ErrorCode, graphql_error
-from router.persisted.config import PersistedQuerySettings
 from router.persisted.manifest import Manifest, normalize
+from router.settings.persisted import PersistedQuerySettings
 
 __all__ = ["PersistedQueries", "PersistedQueryRejected"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from router.security.config import CorsSettings
+from router.settings.security import CorsSettings
 
 __all__ = ["cors_middleware"]
 

@@ -22,16 +22,16 @@ import orjson
 from starlette.responses import Response
 
 from router.auth.jwt import AuthError
+from router.context import RequestContext, current_request
+from router.deadline import within
 from router.errors import ErrorCode, graphql_error
 from router.limits.payload import GraphQLRequest, RequestRejected, parse_get, parse_post, read_body
 from router.persisted.resolve import PersistedQueryRejected
-from router.security.context import RequestContext, current_request
 from router.security.csrf import csrf_message, is_preflighted
 from router.security.negotiation import accepts_json, is_json_content_type
 from router.security.redaction import redact_subgraph_errors
 from router.server.core import GraphQLResponse
 from router.server.request import HttpRequest
-from router.traffic.deadline import within
 
 if TYPE_CHECKING:
     from router.server.core import Router

@@ -27,6 +27,7 @@ from graphql.execution.values import get_variable_values
 
 from router import telemetry
 from router.auth.authorize import AuthorizationResult, Authorizer
+from router.context import current_request
 from router.errors import ErrorCode, graphql_error
 from router.executor.client import SubgraphClient
 from router.executor.execute import ExecutionState, run_plan
@@ -40,7 +41,6 @@ from router.planner import (
     condition_values,
 )
 from router.planner.operation import select_operation
-from router.security.context import current_request
 from router.security.guards import Guards
 from router.server import heap
 from router.server.documents import DocumentCache, with_defer

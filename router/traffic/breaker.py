@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 
-from router.traffic.config import BreakerSettings
+from router.settings.traffic import BreakerSettings
 
 __all__ = ["BreakerState", "CircuitBreaker"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from router.traffic.config import FORBIDDEN_HEADERS, HeaderRule, HeaderSettings
+from router.settings.traffic import FORBIDDEN_HEADERS, HeaderRule, HeaderSettings
 
 __all__ = ["HeaderPropagation"]
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from router.context import current_request
+from router.deadline import within
 from router.errors import SubgraphTimeout, SubgraphUnreachable
-from router.security.context import current_request
+from router.settings.traffic import SubgraphTraffic
 from router.traffic.breaker import CircuitBreaker
-from router.traffic.config import SubgraphTraffic
-from router.traffic.deadline import within
 from router.traffic.dedup import InFlight
 from router.traffic.headers import HeaderPropagation
 from router.traffic.retry import RetryBudget, backoff_delay

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from router.traffic.config import RateLimitSettings
+from router.settings.traffic import RateLimitSettings
 
 __all__ = ["RateLimiter"]
 

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from router.traffic.config import RetrySettings
+from router.settings.traffic import RetrySettings
 
 __all__ = ["RetryBudget", "backoff_delay"]
 

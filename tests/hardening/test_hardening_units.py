@@ -9,8 +9,8 @@ import pytest
 from graphql import OperationDefinitionNode, parse
 
 from router.limits.measure import fragments_of, measure_operation
+from router.settings.traffic import BreakerSettings, RateLimitSettings, RetrySettings
 from router.traffic.breaker import CircuitBreaker
-from router.traffic.config import BreakerSettings, RateLimitSettings, RetrySettings
 from router.traffic.dedup import InFlight
 from router.traffic.rate_limit import RateLimiter
 from router.traffic.retry import RetryBudget, backoff_delay

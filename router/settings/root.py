@@ -7,11 +7,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from router.auth.config import AuthSettings
-from router.limits.config import LimitsSettings
-from router.persisted.config import PersistedQuerySettings
-from router.security.config import SecuritySettings
-from router.traffic.config import TrafficSettings
+from router.settings.auth import AuthSettings
+from router.settings.limits import LimitsSettings
+from router.settings.persisted import PersistedQuerySettings
+from router.settings.security import SecuritySettings
+from router.settings.traffic import TrafficSettings
 
 __all__ = ["RouterSettings", "load_router_settings"]
 

@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from router.metric_series import CounterSeries, HistogramSeries, register
+from router.telemetry.series import CounterSeries, HistogramSeries, register
 
 __all__ = [
     "document_hash",

@@ -1,6 +1,6 @@
 """Print the router's YAML settings with every default and its description.
 
-    python -m router.security.reference > router.yaml
+    python -m router.settings.reference > router.yaml
 
 The output is itself a valid settings file (all defaults), so the reference
 can never drift from the code: it is generated from the pydantic models.
