@@ -19,7 +19,6 @@ from graphql import (
 
 from router import telemetry
 from router.errors import ErrorCode, SubgraphError, graphql_error
-from router.executor.client import SubgraphClient
 from router.executor.entities import (
     Applies,
     apply_renames,
@@ -28,6 +27,7 @@ from router.executor.entities import (
     objects_at,
 )
 from router.planner.plan import Fetch, Flatten, Parallel, PlanNode, Sequence
+from router.subgraph_call.client import SubgraphClient
 
 __all__ = ["ExecutionState", "run_plan", "subgraph_error"]
 

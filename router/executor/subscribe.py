@@ -12,11 +12,11 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from router.errors import ErrorCode, SubgraphError, graphql_error
-from router.executor.client import SubgraphClient
 from router.executor.entities import Applies, apply_renames
 from router.executor.execute import ExecutionState, run_plan, subgraph_error
-from router.executor.ws_client import SubgraphStreamError, subscribe
 from router.planner.plan import Subscription
+from router.subgraph_call.client import SubgraphClient
+from router.subgraph_call.ws_client import SubgraphStreamError, subscribe
 
 __all__ = ["Subscriber", "run_subscription"]
 

@@ -16,8 +16,8 @@ from router.auth.directives import read_access_rules
 from router.auth.jwt import Authenticator
 from router.limits.documents import GuardedDocumentCache
 from router.persisted.resolve import PersistedQueries
-from router.traffic.headers import HeaderPropagation
-from router.traffic.policy import SubgraphPolicy
+from router.subgraph_call.headers import HeaderPropagation
+from router.subgraph_call.policy import SubgraphPolicy
 from router.traffic.rate_limit import RateLimiter
 
 if TYPE_CHECKING:

@@ -29,7 +29,6 @@ from router import telemetry
 from router.auth.authorize import AuthorizationResult, Authorizer
 from router.context import current_request
 from router.errors import ErrorCode, graphql_error
-from router.executor.client import SubgraphClient
 from router.executor.execute import ExecutionState, run_plan
 from router.executor.shape import Shaper
 from router.planner import (
@@ -45,6 +44,7 @@ from router.security.guards import Guards
 from router.server import heap
 from router.server.documents import DocumentCache, with_defer
 from router.settings import RouterSettings
+from router.subgraph_call.client import SubgraphClient
 from router.supergraph import Supergraph, load_supergraph
 
 __all__ = ["GraphQLResponse", "PreparedRequest", "Router", "Snapshot"]

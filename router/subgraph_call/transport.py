@@ -1,29 +1,24 @@
-"""One pooled keep-alive HTTP client per subgraph.
+"""The transport of subgraph calls: one POST, its answer undecoded.
 
-The router's own clients speak HTTP/1.1 through `http1.ConnectionPool` (the
-lean transport: most of a federated request's CPU used to be the HTTP
-client); tests hand in an `httpx.AsyncClient` with an ASGI or mock transport,
-which is then used as is.
+The router's own transport speaks HTTP/1.1 through `http1.ConnectionPool` (the
+lean client: most of a federated request's CPU used to be the HTTP client);
+tests hand in an `httpx.AsyncClient` with an ASGI or mock transport, which is
+then used as is. Policies (`policy.py`) wrap a transport; they never see how
+it talks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import httpx
-import orjson
 
 from router import telemetry
 from router.errors import SubgraphBadResponse, SubgraphTimeout, SubgraphUnreachable
-from router.executor.http1 import ConnectionPool, ResponseTooLarge
-from router.security.subgraph_errors import sanitize_errors
+from router.subgraph_call.http1 import ConnectionPool, ResponseTooLarge
 
-if TYPE_CHECKING:
-    from router.traffic.policy import SubgraphPolicy
-
-__all__ = ["RawResponse", "SubgraphClient"]
+__all__ = ["HttpTransport", "RawResponse"]
 
 
 @dataclass(slots=True)
@@ -41,36 +36,25 @@ _HEADERS = {
 }
 
 
-class SubgraphClient:
-    """POSTs GraphQL requests to one subgraph URL over a keep-alive connection pool.
+class HttpTransport:
+    """POSTs to one subgraph URL over a keep-alive pool (or a given httpx client)."""
 
-    Tests pass an `httpx.AsyncClient` with an ASGI or mock transport.
-    """
+    __slots__ = ("_client", "_pool", "name", "url")
 
     def __init__(
         self,
         name: str,
         url: str,
         *,
-        policy: SubgraphPolicy,
         client: httpx.AsyncClient | None = None,
         max_connections: int = 100,
     ) -> None:
         self.name = name
         self.url = url
-        #: timeouts, retries, breaker, dedup, header propagation (router/traffic)
-        self.policy = policy
         self._client = client
         self._pool = (
             ConnectionPool(url, max_connections=max_connections) if client is None else None
         )
-
-    async def request(self, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"query": query}
-        if variables:
-            body["variables"] = variables
-        content = orjson.dumps(body)
-        return self.decode(await self.policy.send(self, query, content))
 
     async def fetch(
         self,
@@ -110,22 +94,6 @@ class SubgraphClient:
         except httpx.HTTPError as exc:
             raise SubgraphUnreachable(self.name, f"request failed: {exc!r}") from exc
         return RawResponse(resp.status_code, resp.headers, b"".join(chunks))
-
-    def decode(self, raw: RawResponse) -> dict[str, Any]:
-        try:
-            payload = orjson.loads(raw.content)
-        except orjson.JSONDecodeError as exc:
-            raise SubgraphBadResponse(self.name, f"HTTP {raw.status}, body is not JSON") from exc
-        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            raise SubgraphBadResponse(self.name, f"HTTP {raw.status}, not a GraphQL response")
-        data, errors = payload.get("data"), payload.get("errors")
-        if not (data is None or isinstance(data, dict)) or not (
-            errors is None or isinstance(errors, list)
-        ):
-            raise SubgraphBadResponse(self.name, f"HTTP {raw.status}, malformed GraphQL response")
-        if errors:
-            payload["errors"] = sanitize_errors(errors)
-        return payload
 
     async def aclose(self) -> None:
         if self._pool is not None:

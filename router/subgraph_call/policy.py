@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import orjson
 
@@ -21,13 +20,11 @@ from router.context import current_request
 from router.deadline import within
 from router.errors import SubgraphTimeout, SubgraphUnreachable
 from router.settings.traffic import SubgraphTraffic
-from router.traffic.breaker import CircuitBreaker
-from router.traffic.dedup import InFlight
-from router.traffic.headers import HeaderPropagation
-from router.traffic.retry import RetryBudget, backoff_delay
-
-if TYPE_CHECKING:
-    from router.executor.client import RawResponse, SubgraphClient
+from router.subgraph_call.breaker import CircuitBreaker
+from router.subgraph_call.dedup import InFlight
+from router.subgraph_call.headers import HeaderPropagation
+from router.subgraph_call.retry import RetryBudget, backoff_delay
+from router.subgraph_call.transport import HttpTransport, RawResponse
 
 __all__ = ["CircuitOpen", "SubgraphPolicy"]
 
@@ -58,17 +55,17 @@ class SubgraphPolicy:
         #: upstream attempts made (tests and metrics read it)
         self.attempts = 0
 
-    async def send(self, client: SubgraphClient, query: str, body: bytes) -> RawResponse:
+    async def send(self, transport: HttpTransport, query: str, body: bytes) -> RawResponse:
         ctx = current_request.get()
         extra = self.headers.outgoing(self.name, ctx.headers) if ctx is not None else {}
         mutation = query.lstrip().startswith("mutation")
         if self.traffic.dedup and not mutation:
             key = body + b"\x00" + orjson.dumps(extra, option=orjson.OPT_SORT_KEYS)
-            return await self.inflight.run(key, lambda: self._call(client, body, extra, False))
-        return await self._call(client, body, extra, mutation)
+            return await self.inflight.run(key, lambda: self._call(transport, body, extra, False))
+        return await self._call(transport, body, extra, mutation)
 
     async def _call(
-        self, client: SubgraphClient, body: bytes, extra: Mapping[str, str], mutation: bool
+        self, transport: HttpTransport, body: bytes, extra: Mapping[str, str], mutation: bool
     ) -> RawResponse:
         """Attempts until one may not be retried; one coroutine for all (this is the hot path)."""
         retry = self.traffic.retry
@@ -91,10 +88,12 @@ class SubgraphPolicy:
                 try:
                     with within(self.timeout_s):  # waiting for the cap included
                         if self._cap is None:
-                            raw = await client.fetch(body, extra, self.traffic.max_response_bytes)
+                            raw = await transport.fetch(
+                                body, extra, self.traffic.max_response_bytes
+                            )
                         else:
                             async with self._cap:
-                                raw = await client.fetch(
+                                raw = await transport.fetch(
                                     body, extra, self.traffic.max_response_bytes
                                 )
                 except TimeoutError:
