@@ -26,17 +26,14 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router import telemetry
-from router.auth.authorize import AuthorizationResult, Authorizer
+from router.auth.authorize import Authorizer
 from router.context import current_request
 from router.errors import ErrorCode, graphql_error
-from router.executor.execute import ExecutionState, run_plan
-from router.executor.shape import Shaper
+from router.execution.prepared import PreparedRequest
+from router.execution.response import execute_prepared
 from router.planner import (
-    Defer,
-    PlannedOperation,
     PlanningError,
     QueryPlanner,
-    Subscription,
     condition_values,
 )
 from router.planner.operation import select_operation
@@ -56,28 +53,6 @@ class GraphQLResponse:
     body: dict[str, Any]
     #: query / mutation once the operation is known (metrics label)
     operation_type: str | None = None
-
-
-@dataclass(slots=True)
-class PreparedRequest:
-    """A validated, planned request: what every transport (HTTP, SSE, WebSocket) executes."""
-
-    snapshot: Snapshot
-    operation: OperationDefinitionNode
-    variables: dict[str, Any]
-    planned: PlannedOperation
-    introspection: dict[str, Any]
-    root: GraphQLObjectType
-    #: fields @authenticated/@requiresScopes removed from the plan (router/auth)
-    authorization: AuthorizationResult | None = None
-
-    @property
-    def subscription(self) -> bool:
-        return isinstance(self.planned.plan.node, Subscription)
-
-    @property
-    def incremental(self) -> bool:
-        return isinstance(self.planned.plan.node, Defer)
 
 
 @dataclass(slots=True)
@@ -294,25 +269,14 @@ class Router:
         intro = _introspection(api, doc, op, raw) if facts.introspects else {}
         root = snap.roots.get(op.operation)
         assert root is not None
-        return PreparedRequest(snap, op, raw, planned, intro, root, authz)
+        return PreparedRequest(
+            op, raw, planned, intro, root, api, snap.clients, snap.planner.applies, authz
+        )
 
     async def run(self, prepared: PreparedRequest, *, expose_plan: bool = False) -> GraphQLResponse:
         """Execute a prepared query or mutation whose plan has no `Defer` node."""
-        snap, planned, op = prepared.snapshot, prepared.planned, prepared.operation
-        state = ExecutionState(snap.clients, prepared.variables, snap.planner.applies)
-        await run_plan(planned.plan.node, state)
-        shaper = Shaper(snap.documents.schema, planned.context, state.errors)
-        data = shaper.shape_root(
-            state.data, prepared.root, op.selection_set, prepared.introspection
-        )
-        if prepared.authorization is not None:
-            prepared.authorization.finish(state.errors)
-        body: dict[str, Any] = {"data": data}
-        if state.errors:
-            body["errors"] = state.errors
-        if expose_plan:
-            body["extensions"] = {"queryPlan": planned.plan.to_dict()}
-        return GraphQLResponse(200, body, operation_type=op.operation.value)
+        body = await execute_prepared(prepared, expose_plan=expose_plan)
+        return GraphQLResponse(200, body, operation_type=prepared.operation.operation.value)
 
 
 def _bad(message: str, code: ErrorCode, status: int = 400) -> GraphQLResponse:

@@ -21,9 +21,9 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from router.execution.streams import stream_payloads
 from router.server.core import GraphQLResponse, Router
 from router.server.streaming import StreamResponse
-from router.server.streams import stream_payloads
 
 __all__ = ["MULTIPART_DEFER", "MULTIPART_SUBSCRIPTION", "respond"]
 
@@ -81,15 +81,15 @@ async def respond(
     if isinstance(prepared, GraphQLResponse):
         return prepared
     if sse:
-        payloads = stream_payloads(router, prepared, expose_plan=expose_plan)
+        payloads = stream_payloads(prepared, expose_plan=expose_plan)
         return StreamResponse(
             _sse(payloads), "text/event-stream", headers=_NO_CACHE, keepalive=b":\n\n"
         )
     if prepared.incremental:
-        payloads = stream_payloads(router, prepared, expose_plan=expose_plan)
+        payloads = stream_payloads(prepared, expose_plan=expose_plan)
         return StreamResponse(_multipart(payloads), MULTIPART_DEFER, headers=_NO_CACHE)
     if prepared.subscription and "subscriptionspec" in accept:
-        payloads = stream_payloads(router, prepared, expose_plan=expose_plan)
+        payloads = stream_payloads(prepared, expose_plan=expose_plan)
         return StreamResponse(
             _multipart(payloads, wrap=True),
             MULTIPART_SUBSCRIPTION,

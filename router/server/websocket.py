@@ -31,9 +31,9 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from router.errors import ErrorCode, graphql_error
-from router.executor.subscribe import Subscriber
+from router.execution.streams import stream_payloads
+from router.execution.subscribe import Subscriber
 from router.server.core import GraphQLResponse, Router
-from router.server.streams import stream_payloads
 
 __all__ = ["PROTOCOL", "TransportSession", "graphql_ws_endpoint"]
 
@@ -202,7 +202,7 @@ class TransportSession:
                 errors = prepared.body.get("errors") or []
                 await self._send({"id": op_id, "type": "error", "payload": errors})
                 return
-            stream = stream_payloads(self.router, prepared, subscriber=self.subscriber)
+            stream = stream_payloads(prepared, subscriber=self.subscriber)
             try:
                 async for body in stream:
                     await self._send({"id": op_id, "type": "next", "payload": body})

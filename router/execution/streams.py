@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from router.executor.entities import objects_at
-from router.executor.execute import ExecutionState
-from router.executor.incremental import PartDone, run_deferred
-from router.executor.shape import Shaper
-from router.executor.subscribe import Subscriber, run_subscription
+from router.execution.entities import objects_at
+from router.execution.execute import ExecutionState
+from router.execution.incremental import PartDone, run_deferred
+from router.execution.prepared import PreparedRequest
+from router.execution.response import execute_prepared
+from router.execution.shape import Shaper
+from router.execution.subscribe import Subscriber, run_subscription
 from router.planner.plan import Defer, Subscription
-from router.server.core import PreparedRequest, Router
 
 __all__ = ["stream_payloads"]
 
@@ -28,7 +29,6 @@ Path = list[str | int]
 
 
 async def stream_payloads(
-    router: Router,
     prepared: PreparedRequest,
     *,
     expose_plan: bool = False,
@@ -40,8 +40,7 @@ async def stream_payloads(
     elif isinstance(node, Defer):
         events = _incremental(prepared, node, expose_plan)
     else:
-        result = await router.run(prepared, expose_plan=expose_plan)
-        yield result.body
+        yield await execute_prepared(prepared, expose_plan=expose_plan)
         return
     try:
         async for body in events:
@@ -51,10 +50,9 @@ async def stream_payloads(
 
 
 def _authorization_errors(prepared: PreparedRequest, errors: list[dict[str, Any]]) -> None:
-    """Errors for fields `router/auth` removed from the operation (as `Router.run` adds)."""
-    authz = getattr(prepared, "authorization", None)
-    if authz is not None:
-        authz.finish(errors)
+    """Errors for fields authorization removed from the operation (as `execute_prepared` adds)."""
+    if prepared.authorization is not None:
+        prepared.authorization.finish(errors)
 
 
 def _plan_extensions(prepared: PreparedRequest, body: dict[str, Any], expose: bool) -> None:
@@ -68,14 +66,14 @@ async def _subscription(
     expose_plan: bool,
     subscriber: Subscriber | None,
 ) -> AsyncGenerator[dict[str, Any], None]:
-    snap, planned, op = prepared.snapshot, prepared.planned, prepared.operation
+    planned, op = prepared.planned, prepared.operation
     events = run_subscription(
-        node, snap.clients, prepared.variables, snap.planner.applies, subscriber
+        node, prepared.clients, prepared.variables, prepared.applies, subscriber
     )
     first = True
     try:
         async for state in events:
-            shaper = Shaper(snap.documents.schema, planned.context, state.errors)
+            shaper = Shaper(prepared.schema, planned.context, state.errors)
             data = shaper.shape_root(state.data, prepared.root, op.selection_set, {})
             _authorization_errors(prepared, state.errors)
             body: dict[str, Any] = {"data": data}
@@ -91,15 +89,15 @@ async def _subscription(
 async def _incremental(
     prepared: PreparedRequest, node: Defer, expose_plan: bool
 ) -> AsyncGenerator[dict[str, Any], None]:
-    snap, planned, op = prepared.snapshot, prepared.planned, prepared.operation
-    state = ExecutionState(snap.clients, prepared.variables, snap.planner.applies)
+    planned, op = prepared.planned, prepared.operation
+    state = ExecutionState(prepared.clients, prepared.variables, prepared.applies)
     parts = run_deferred(node, state)
     delivered: dict[str, Any] | None = None
     has_next = True
     try:
         async for part in parts:
             if part.node is None:
-                shaper = Shaper(snap.documents.schema, planned.context, part.errors)
+                shaper = Shaper(prepared.schema, planned.context, part.errors)
                 delivered = shaper.shape_root(
                     state.data, prepared.root, op.selection_set, prepared.introspection
                 )
@@ -134,7 +132,7 @@ def _items(
 ) -> list[dict[str, Any]]:
     """The incremental entries of one finished deferred part (one per object it applies to)."""
     assert part.node is not None
-    snap, planned = prepared.snapshot, prepared.planned
+    planned = prepared.planned
     info = planned.defers[part.node.id]
     errors = list(part.errors)
     items: list[dict[str, Any]] = []
@@ -144,7 +142,7 @@ def _items(
             continue  # the parent is null (or was never delivered): nothing to add to
         mine = [e for e in errors if _under(path, e.get("path"))]
         errors = [e for e in errors if not _under(path, e.get("path"))]
-        shaper = Shaper(snap.documents.schema, planned.context, mine)
+        shaper = Shaper(prepared.schema, planned.context, mine)
         applies, data = shaper.shape_fragment(
             obj, part.node.type_name, info.type_condition, info.selection, path
         )

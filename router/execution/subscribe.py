@@ -12,8 +12,8 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from router.errors import ErrorCode, SubgraphError, graphql_error
-from router.executor.entities import Applies, apply_renames
-from router.executor.execute import ExecutionState, run_plan, subgraph_error
+from router.execution.entities import Applies, apply_renames
+from router.execution.execute import ExecutionState, run_plan, subgraph_error
 from router.planner.plan import Subscription
 from router.subgraph_call.client import SubgraphClient
 from router.subgraph_call.ws_client import SubgraphStreamError, subscribe

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from router.errors import ErrorCode, graphql_error
-from router.executor.execute import ExecutionState, run_plan
+from router.execution.execute import ExecutionState, run_plan
 from router.planner.plan import Defer, DeferredNode
 
 __all__ = ["PartDone", "run_deferred"]

@@ -19,7 +19,7 @@ from graphql import (
 
 from router import telemetry
 from router.errors import ErrorCode, SubgraphError, graphql_error
-from router.executor.entities import (
+from router.execution.entities import (
     Applies,
     apply_renames,
     build_representation,
