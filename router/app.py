@@ -11,11 +11,12 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from router.security.cors import cors_middleware
-from router.server.core import Router
-from router.server.graphiql import assets_mount
-from router.server.http import GraphQLHttp, health_endpoint
-from router.server.websocket import graphql_ws_endpoint
+from router.http.cors import cors_middleware
+from router.http.endpoint import GraphQLHttp, health_endpoint
+from router.http.graphiql import assets_mount
+from router.http.websocket import graphql_ws_endpoint
+from router.request.pipeline import Router
+from router.server import heap
 from router.settings import RouterSettings
 from router.telemetry import metrics_endpoint
 
@@ -33,13 +34,14 @@ def create_router_app(
     `http_client` replaces the per-subgraph pooled clients (tests pass one with
     an ASGI transport).
     """
-    router = Router(supergraph_sdl, settings, http_client=http_client)
+    router = Router(supergraph_sdl, settings, http_client=http_client, on_reload=heap.refreeze)
     graphql = GraphQLHttp(router)
     cors = cors_middleware(router.settings.security.cors)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await graphql.aclose()
         await router.aclose()
 
     app = Starlette(

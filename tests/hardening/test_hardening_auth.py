@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from router.auth.jwks import JwksSource
+from router.http.authentication.jwks import JwksSource
 from router.settings.auth import JwksSettings
 from tests.helpers import hardening_subgraphs as subgraphs
 from tests.helpers.hardening_harness import Harness, MakeRouter, codes

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from router.app import create_router_app
-from router.server.core import Router
+from router.request.pipeline import Router
 from router.settings import RouterSettings
 from tests.helpers.supergraph_fixture import load_fixture
 

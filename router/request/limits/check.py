@@ -8,7 +8,7 @@ from typing import Any
 from graphql import DocumentNode, OperationDefinitionNode
 
 from router.errors import ErrorCode, graphql_error
-from router.limits.measure import fragments_of, measure_operation
+from router.request.limits.measure import fragments_of, measure_operation
 from router.settings.limits import LimitsSettings
 
 __all__ = ["limit_errors"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from router.security.csrf import media_type
+from router.http.csrf import media_type
 
 __all__ = ["accepts_json", "is_json_content_type"]
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from router.errors import ErrorCode, graphql_error
-from router.persisted.manifest import Manifest, normalize
+from router.request.persisted.manifest import Manifest, normalize
 from router.settings.persisted import PersistedQuerySettings
 
 __all__ = ["PersistedQueries", "PersistedQueryRejected"]

@@ -8,7 +8,7 @@ flight finish on the schema they started with.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,6 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router import telemetry
-from router.auth.authorize import Authorizer
 from router.context import current_request
 from router.errors import ErrorCode, graphql_error
 from router.execution.prepared import PreparedRequest
@@ -37,22 +36,17 @@ from router.planner import (
     condition_values,
 )
 from router.planner.operation import select_operation
-from router.security.guards import Guards
-from router.server import heap
-from router.server.documents import DocumentCache, with_defer
+from router.request.authorization.authorize import Authorizer, build_authorizer
+from router.request.documents import DocumentCache, with_defer
+from router.request.limits.documents import guarded_document_cache
+from router.request.persisted.resolve import PersistedQueries
+from router.request.response import GraphQLResponse
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
+from router.subgraph_call.registry import SubgraphClients
 from router.supergraph import Supergraph, load_supergraph
 
-__all__ = ["GraphQLResponse", "PreparedRequest", "Router", "Snapshot"]
-
-
-@dataclass(slots=True)
-class GraphQLResponse:
-    status: int
-    body: dict[str, Any]
-    #: query / mutation once the operation is known (metrics label)
-    operation_type: str | None = None
+__all__ = ["Router", "Snapshot"]
 
 
 @dataclass(slots=True)
@@ -67,7 +61,12 @@ class Snapshot:
 
 
 class Router:
-    """Serves one supergraph (swappable with `reload`)."""
+    """The GraphQL request stage for one supergraph (swappable with `reload`).
+
+    It owns what outlives a supergraph: the subgraph clients (and their traffic
+    policies) and the persisted-query store; each snapshot owns its document
+    cache, planner and authorizer.
+    """
 
     def __init__(
         self,
@@ -75,38 +74,24 @@ class Router:
         settings: RouterSettings | None = None,
         *,
         http_client: httpx.AsyncClient | None = None,
+        on_reload: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings or RouterSettings()
-        self._http_client = http_client
-        self._clients: dict[tuple[str, str], SubgraphClient] = {}
-        #: limits, auth, traffic policies, persisted queries (router/security/guards.py)
-        self.guards = Guards(self.settings)
+        self.subgraph_clients = SubgraphClients(self.settings, http_client=http_client)
+        self.persisted = PersistedQueries(self.settings.persisted_queries)
+        #: called after every successful reload (the server refreezes its heap)
+        self.on_reload = on_reload
         self.snapshot = self._build(supergraph_sdl)
-
-    def _client(self, name: str, url: str) -> SubgraphClient:
-        key = (name, url)
-        c = self._clients.get(key)
-        if c is None:
-            c = self._clients[key] = SubgraphClient(
-                name,
-                url,
-                client=self._http_client,
-                max_connections=self.settings.max_connections_per_subgraph,
-                policy=self.guards.policy(name),
-            )
-        return c
 
     def _build(self, sdl: str) -> Snapshot:
         sg = load_supergraph(sdl)
         snap = Snapshot(
             sg,
             QueryPlanner(sg, self.settings.plan_cache_size),
-            self.guards.document_cache(
-                with_defer(sg.api_schema), self.settings.document_cache_size
-            ),
+            guarded_document_cache(with_defer(sg.api_schema), self.settings),
         )
-        snap.authorizer = self.guards.authorizer(sg, snap.documents.schema)
         api = snap.documents.schema
+        snap.authorizer = build_authorizer(self.settings, sg.schema, api)
         for kind, t in (
             (OperationType.QUERY, api.query_type),
             (OperationType.MUTATION, api.mutation_type),
@@ -115,19 +100,17 @@ class Router:
             if t is not None:
                 snap.roots[kind] = t
         for s in sg.subgraphs.values():
-            snap.clients[s.name] = self._client(s.name, s.url)
+            snap.clients[s.name] = self.subgraph_clients.client(s.name, s.url)
         return snap
 
     def reload(self, supergraph_sdl: str) -> None:
         """Swap in a new supergraph; raises (and keeps the old one) if it does not load."""
         self.snapshot = self._build(supergraph_sdl)
-        heap.refreeze()
+        if self.on_reload is not None:
+            self.on_reload()
 
     async def aclose(self) -> None:
-        for c in self._clients.values():
-            await c.aclose()
-        self._clients.clear()
-        await self.guards.aclose()
+        await self.subgraph_clients.aclose()
 
     # ---------------------------------------------------------------- request
     async def execute(

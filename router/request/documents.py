@@ -20,7 +20,7 @@ from graphql.type.directives import GraphQLDeferDirective
 
 from router.errors import ErrorCode
 from router.planner import condition_variables
-from router.server.variables import VariableCheck, variable_check
+from router.request.variables import VariableCheck, variable_check
 
 __all__ = ["DocumentCache", "OperationFacts", "PreparedDocument", "with_defer"]
 

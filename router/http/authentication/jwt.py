@@ -23,27 +23,16 @@ from jwt.exceptions import (
     PyJWTError,
 )
 
-from router.auth.jwks import JwksSource
+from router.http.authentication.jwks import JwksSource
 from router.settings.auth import JwtSettings
 
-__all__ = ["AuthError", "Authenticator", "scopes_of"]
+__all__ = ["AuthError", "Authenticator"]
 
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP", "HS": "oct"}
 
 
 class AuthError(Exception):
     """The request carries a token that does not verify (401 AUTH_ERROR)."""
-
-
-def scopes_of(claims: Mapping[str, Any] | None, claim: str = "scope") -> frozenset[str]:
-    if not claims:
-        return frozenset()
-    v = claims.get(claim)
-    if isinstance(v, str):
-        return frozenset(v.split())
-    if isinstance(v, list):
-        return frozenset(s for s in v if isinstance(s, str))
-    return frozenset()
 
 
 class Authenticator:

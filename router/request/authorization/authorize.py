@@ -36,11 +36,12 @@ from graphql import (
     get_named_type,
 )
 
-from router.auth.directives import AccessRules, ScopeRule
 from router.errors import ErrorCode, graphql_error
 from router.planner.operation import OperationContext
+from router.request.authorization.directives import AccessRules, ScopeRule, read_access_rules
+from router.settings import RouterSettings
 
-__all__ = ["AuthorizationResult", "Authorizer"]
+__all__ = ["AuthorizationResult", "Authorizer", "build_authorizer", "scopes_of"]
 
 PathPattern = tuple[str, ...]
 _TYPENAME = SelectionSetNode(selections=(FieldNode(name=NameNode(value="__typename")),))
@@ -95,6 +96,17 @@ def _matches(path: Any, pattern: PathPattern) -> bool:
     )
 
 
+def scopes_of(claims: Mapping[str, Any] | None, claim: str = "scope") -> frozenset[str]:
+    if not claims:
+        return frozenset()
+    v = claims.get(claim)
+    if isinstance(v, str):
+        return frozenset(v.split())
+    if isinstance(v, list):
+        return frozenset(s for s in v if isinstance(s, str))
+    return frozenset()
+
+
 class Authorizer:
     """Filters operations for one supergraph's access rules (results cached per claims)."""
 
@@ -116,8 +128,6 @@ class Authorizer:
         query_key: object,
     ) -> AuthorizationResult | None:
         """The filtered operation, or None when the request may see everything."""
-        from router.auth.jwt import scopes_of
-
         scopes = scopes_of(claims, self.scope_claim) & self._relevant_scopes
         key = (query_key, claims is not None, scopes)
         if key in self._cache:
@@ -294,3 +304,16 @@ def _replace(node: Any, **changes: Any) -> Any:
     kwargs = {k: getattr(node, k) for k in node.keys if k != "loc"}
     kwargs.update(changes)
     return type(node)(**kwargs)
+
+
+def build_authorizer(
+    settings: RouterSettings, supergraph_schema: GraphQLSchema, api_schema: GraphQLSchema
+) -> Authorizer | None:
+    """None when directives are not enforced or the supergraph has none."""
+    if not settings.auth.authorization.directives:
+        return None
+    rules = read_access_rules(supergraph_schema)
+    if rules.empty:
+        return None
+    jwt = settings.auth.jwt
+    return Authorizer(api_schema, rules, jwt.scope_claim if jwt else "scope")

@@ -22,8 +22,9 @@ import orjson
 from starlette.responses import Response
 
 from router.execution.streams import stream_payloads
-from router.server.core import GraphQLResponse, Router
-from router.server.streaming import StreamResponse
+from router.http.streaming import StreamResponse
+from router.request.pipeline import Router
+from router.request.response import GraphQLResponse
 
 __all__ = ["MULTIPART_DEFER", "MULTIPART_SUBSCRIPTION", "respond"]
 

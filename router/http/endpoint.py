@@ -19,12 +19,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from router.context import current_request
+from router.deadline import within
 from router.errors import ErrorCode, graphql_error, is_policy_rejection
-from router.security.front_door import admit, execute_admitted
-from router.server.core import GraphQLResponse, Router
-from router.server.graphiql import graphiql_page
-from router.server.request import HttpRequest
-from router.server.transports import respond
+from router.http.admission import Admission, Admitted
+from router.http.graphiql import graphiql_page
+from router.http.payload import GraphQLRequest
+from router.http.request import HttpRequest
+from router.http.transports import respond
+from router.request.persisted.resolve import PersistedQueryRejected
+from router.request.pipeline import Router
+from router.request.redaction import redact_subgraph_errors
+from router.request.response import GraphQLResponse
 
 __all__ = ["GraphQLHttp", "health_endpoint"]
 
@@ -70,6 +76,11 @@ class GraphQLHttp:
 
     def __init__(self, router: Router) -> None:
         self.router = router
+        #: CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit
+        self.admission = Admission(router.settings)
+
+    async def aclose(self) -> None:
+        await self.admission.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -103,26 +114,13 @@ class GraphQLHttp:
                 )
                 await page(scope, request.receive, send)
                 return
-        # CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit (router/security)
-        admitted = await admit(request, router)
+        admitted = await self.admission.admit(request)
         if isinstance(admitted, Response):
             await admitted(scope, request.receive, send)
             return
         if admitted.batch:
             accept = "application/json"
-        results = await execute_admitted(
-            router,
-            admitted,
-            lambda op, query: respond(
-                router,
-                accept,
-                query,
-                op.operation_name,
-                op.variables,
-                expose_plan=expose,
-                allow_mutation=method == "POST",
-            ),
-        )
+        results = await self._operations(admitted, accept, expose, method == "POST")
         if isinstance(results, GraphQLResponse):  # the router deadline passed
             await _send_json(send, results.body, results.status, media)
             return
@@ -144,3 +142,51 @@ class GraphQLHttp:
             # GraphQL over HTTP: application/json answers GraphQL errors with 200.
             status = 200 if result.body.get("errors") else status
         await _send_json(send, result.body, status, media)
+
+    async def _operations(
+        self, admitted: Admitted, accept: str, expose: bool, allow_mutation: bool
+    ) -> list[GraphQLResponse | Response] | GraphQLResponse:
+        """One response per operation, or one for the whole request (504 past the deadline).
+
+        The operations run with the request context set (for the authorizer and the
+        subgraph calls) and within the router deadline.
+        """
+        token = current_request.set(admitted.context)
+        try:
+            with within(self.router.settings.traffic.router_timeout_s):
+                ops = admitted.operations
+                if len(ops) == 1:  # the usual case, without a comprehension's frame
+                    return [await self._one(ops[0], accept, expose, allow_mutation)]
+                return [await self._one(op, accept, expose, allow_mutation) for op in ops]
+        except TimeoutError:
+            message = "Your request has been timed out"
+            return GraphQLResponse(
+                504, {"errors": [graphql_error(message, None, ErrorCode.GATEWAY_TIMEOUT)]}
+            )
+        finally:
+            current_request.reset(token)
+
+    async def _one(
+        self, op: GraphQLRequest, accept: str, expose: bool, allow_mutation: bool
+    ) -> GraphQLResponse | Response:
+        """Resolve a persisted query, run it, redact subgraph errors in production mode."""
+        router = self.router
+        try:
+            query = router.persisted.resolve(op.query, op.extensions)
+        except PersistedQueryRejected as exc:
+            return GraphQLResponse(exc.status, {"errors": [exc.error]})
+        result = await respond(
+            router,
+            accept,
+            query,
+            op.operation_name,
+            op.variables,
+            expose_plan=expose,
+            allow_mutation=allow_mutation,
+        )
+        if isinstance(result, GraphQLResponse) and not router.settings.subgraph_errors_included:
+            errors = result.body.get("errors")
+            if errors:
+                ctx = current_request.get()
+                result.body["errors"] = redact_subgraph_errors(errors, ctx.trace_id if ctx else "")
+        return result

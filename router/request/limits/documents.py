@@ -15,16 +15,17 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSchema, parse
 
 from router.errors import ErrorCode
-from router.limits.check import limit_errors
-from router.security.introspection import (
+from router.request.documents import DocumentCache, PreparedDocument
+from router.request.introspection import (
     hide_suggestions,
     introspection_depth_errors,
     introspection_errors,
 )
-from router.server.documents import DocumentCache, PreparedDocument
+from router.request.limits.check import limit_errors
+from router.settings import RouterSettings
 from router.settings.limits import LimitsSettings
 
-__all__ = ["GuardedDocumentCache"]
+__all__ = ["GuardedDocumentCache", "guarded_document_cache"]
 
 log = logging.getLogger("router.limits")
 
@@ -80,3 +81,15 @@ def _parse_error(err: GraphQLError) -> dict[str, Any]:
 
 def _rejected(errors: list[dict[str, Any]]) -> PreparedDocument:
     return PreparedDocument(None, tuple(errors), ())
+
+
+def guarded_document_cache(schema: GraphQLSchema, settings: RouterSettings) -> GuardedDocumentCache:
+    """The document cache of one supergraph, with the limits and production rules of `settings`."""
+    return GuardedDocumentCache(
+        schema,
+        settings.document_cache_size,
+        settings.limits,
+        warn_only=settings.limits_warn_only,
+        introspection=settings.introspection_enabled,
+        suggestions=settings.suggestions_enabled,
+    )

@@ -1,0 +1,1 @@
+"""Stage 3, execution: walk the query plan (fetches, flattens, sequences, parallels, `@defer`, subscriptions), merge entity results, shape the response with null propagation."""

@@ -1,0 +1,1 @@
+"""Stage 2, the GraphQL request: persisted queries, parse and validate (cached, with operation limits and introspection rules), variables, authorization, planning; hands a `PreparedRequest` to execution."""

@@ -1,0 +1,1 @@
+"""`@authenticated` / `@requiresScopes`: the operation is rewritten before planning, the response gets an error per removed field."""

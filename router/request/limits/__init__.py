@@ -1,0 +1,1 @@
+"""Operation limits (depth, height, aliases, root fields, repeated fields, parser tokens), checked before validation."""

@@ -1,0 +1,1 @@
+"""Stage 4, the subgraph call: header propagation, in-flight dedup, circuit breaker, retries, concurrency cap and timeout, over a transport (pooled HTTP/1.1, httpx in tests, graphql-transport-ws for subscriptions)."""
