@@ -1,6 +1,6 @@
 """The GraphQL-over-HTTP endpoint (POST/GET /graphql) as a plain ASGI app, and GET /health.
 
-`GraphQLHttp` is the router's hot path: `router.app` sends `/graphql` requests
+`GraphQLHttp` is the router's hot path: `router.server.app` sends `/graphql` requests
 straight to it, not through Starlette's middleware, routing and `Request`
 objects (about a tenth of the router's CPU on a small federated query, py-spy
 in bench/router). Requests that need a middleware

@@ -42,7 +42,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from router.app import create_router_app
+from router.server.app import create_router_app
 from router.compose import SubgraphSource, compose
 from router.settings import RouterSettings
 from tests.helpers import shop_subgraphs as shop

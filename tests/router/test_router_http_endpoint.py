@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from router.app import create_router_app
+from router.server.app import create_router_app
 from router.request.pipeline import Router
 from router.settings import RouterSettings
 from tests.helpers.supergraph_fixture import load_fixture

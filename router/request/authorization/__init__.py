@@ -1,1 +1,4 @@
-"""`@authenticated` / `@requiresScopes`: the operation is rewritten before planning, the response gets an error per removed field."""
+"""`@authenticated` / `@requiresScopes`.
+
+The operation is rewritten before planning, the response gets an error per removed field.
+"""

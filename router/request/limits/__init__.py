@@ -1,1 +1,4 @@
-"""Operation limits (depth, height, aliases, root fields, repeated fields, parser tokens), checked before validation."""
+"""Operation limits (depth, height, aliases, root fields, repeated fields, parser tokens).
+
+Checked before validation, so an abusive document never reaches the validator.
+"""
