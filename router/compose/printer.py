@@ -12,8 +12,8 @@ from graphql import print_ast
 from graphql.language.block_string import print_block_string
 from graphql.language.print_string import print_string
 
+from .merged import JoinField, JoinType, MergedSupergraph, SEnumValue, SField, SInput, SType
 from .model import AppliedDirective
-from .supergraph import JoinField, JoinType, SEnumValue, SField, SInput, SType, Supergraph
 
 LINK_V1 = "https://specs.apollo.dev/link/v1.0"
 JOIN_V03 = "https://specs.apollo.dev/join/v0.3"
@@ -209,7 +209,7 @@ def _type(t: SType) -> str:
     return text + ("\n" if directives else " ") + _block(body)
 
 
-def print_supergraph(supergraph: Supergraph) -> str:
+def print_supergraph(supergraph: MergedSupergraph) -> str:
     """The supergraph SDL, in Apollo's layout."""
     uses_inaccessible = supergraph.uses("inaccessible")
     uses_tag = supergraph.uses("tag")

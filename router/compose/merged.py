@@ -1,4 +1,9 @@
-"""The supergraph model merge produces and the printer writes out."""
+"""The merged supergraph: what `merge` builds, the rules check and the printer writes out.
+
+Composition's working copy, with descriptions, tags and directives to print.
+The router never sees it: it reads the printed SDL into its one supergraph
+model, `router.supergraph.Supergraph` (join tables for planning).
+"""
 
 from __future__ import annotations
 
@@ -97,7 +102,7 @@ class Graph:
 
 
 @dataclass
-class Supergraph:
+class MergedSupergraph:
     graphs: list[Graph] = field(default_factory=list)
     types: dict[str, SType] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)
