@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -155,69 +155,28 @@ def router(
         Path | None,
         typer.Option(
             help="router settings YAML (limits, CORS, auth, traffic); "
-            "`python -m router.security.reference` prints every setting with its default"
+            "`python -m router.settings.reference` prints every setting with its default"
         ),
     ] = None,
 ) -> None:
     """Serve a supergraph: GraphQL at /graphql, health at /health, metrics at /metrics."""
-    import uvicorn
-    from starlette.routing import Mount
-    from starlette.staticfiles import StaticFiles
+    from router.server.main import StartupError, serve
 
-    from router.app import create_router_app
-    from router.server import heap
-    from router.server.coalescing_loop import LOOP
-    from router.settings import RouterSettings, load_router_settings
-    from router.telemetry import instrument
-
-    if not supergraph.exists():
-        err.print(f"[red]no such supergraph file: {supergraph}[/red]")
-        raise typer.Exit(2)
-    sdl = supergraph.read_text()
-    overrides: dict[str, Any] = {"dev": True} if dev else {}
-    if graphiql_query:
-        overrides["graphiql_default_query"] = graphiql_query.read_text()
     try:
-        settings = (
-            load_router_settings(router_config, **overrides)
-            if router_config
-            else RouterSettings(**overrides)
+        serve(
+            supergraph,
+            port=port,
+            host=host,
+            dev=dev,
+            router_config=router_config,
+            graphiql_query=graphiql_query,
+            static=static or (),
+            watch=watch,
+            watch_interval=watch_interval,
         )
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]router settings: {exc}[/red]")
+    except StartupError as exc:
+        err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    application = create_router_app(sdl, settings=settings)
-    for spec in static or []:
-        prefix, sep, directory = spec.partition("=")
-        if not sep or not prefix.startswith("/") or not Path(directory).is_dir():
-            err.print(f"[red]--static expects /PREFIX=EXISTING_DIR, got {spec!r}[/red]")
-            raise typer.Exit(2)
-        application.router.routes.insert(
-            0, Mount(prefix, app=StaticFiles(directory=directory, html=True))
-        )
-    served: Any = instrument(application)
-    if watch:
-        import logging
-
-        from chorus.reload import SupergraphFileWatcher, WatchLifespan
-
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        reload_log = logging.getLogger("chorus.reload")
-        reload_log.addHandler(handler)
-        reload_log.setLevel(logging.INFO)
-        watcher = SupergraphFileWatcher(supergraph, application.state.router.reload, sdl)
-        served = WatchLifespan(application, lambda: watcher.run(watch_interval))
-    heap.tune_for_serving()
-    uvicorn.run(
-        served,
-        host=host,
-        port=port,
-        loop=LOOP,  # uvloop, one socket write per response
-        http="httptools",
-        log_level="warning",
-        timeout_graceful_shutdown=10,
-    )
 
 
 @app.command()

@@ -6,7 +6,7 @@ Starts the bench subgraphs on one CPU, then in this process (pinned to the
 other, under uvloop like the router) POSTs the pass-through subgraph query
 with each client and reports the client process's CPU time per call:
 httpx (the router's former transport), aiohttp (when importable) and
-`router.executor.http1` (the router's transport now).
+`router.subgraph_call.http1` (the router's transport now).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def _aiohttp(url: str) -> tuple[Post, Callable[[], Awaitable[None]]]:
 
 
 async def _http1(url: str) -> tuple[Post, Callable[[], Awaitable[None]]]:
-    from router.executor.http1 import ConnectionPool
+    from router.subgraph_call.http1 import ConnectionPool
 
     pool = ConnectionPool(url, max_connections=100)
 

@@ -1,144 +1,21 @@
-"""The API schema: what clients see of a supergraph.
+"""The API schema of a composed supergraph, as a schema or as stable SDL.
 
-It is the supergraph minus the machinery of every `https://specs.apollo.dev/`
-feature it links (join, link, inaccessible, tag, ...) and minus every element
-marked `@inaccessible`. Directives composed with `@composeDirective` belong to
-other specs and stay.
+Built by the router's own builder (`router/supergraph/api_schema.py`), so
+`chorus compose` and the router agree on what clients see.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from graphql import GraphQLSchema, lexicographic_sort_schema, parse, print_schema
 
-from graphql import (
-    DirectiveDefinitionNode,
-    DirectiveNode,
-    DocumentNode,
-    EnumValueDefinitionNode,
-    FieldDefinitionNode,
-    GraphQLSchema,
-    InputValueDefinitionNode,
-    ListValueNode,
-    NamedTypeNode,
-    ObjectValueNode,
-    SchemaDefinitionNode,
-    StringValueNode,
-    TypeDefinitionNode,
-    Visitor,
-    build_ast_schema,
-    lexicographic_sort_schema,
-    parse,
-    print_schema,
-    visit,
-)
-from graphql.language.visitor import REMOVE
+from router.supergraph.api_schema import build_api_schema
 
-from .links import parse_link_url
-
-APOLLO_SPECS = "https://specs.apollo.dev/"
-
-
-def _feature_names(document: DocumentNode) -> tuple[set[str], set[str], set[str]]:
-    """(namespaces of removed features, imported directive names, inaccessible directive names)."""
-    namespaces: set[str] = {"link"}
-    imported: set[str] = set()
-    inaccessible: set[str] = {"inaccessible"}
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode):
-            continue
-        for directive in definition.directives or ():
-            if directive.name.value != "link":
-                continue
-            args = {a.name.value: a.value for a in directive.arguments or ()}
-            url = args.get("url")
-            if not isinstance(url, StringValueNode) or not url.value.startswith(APOLLO_SPECS):
-                continue
-            parsed = parse_link_url(url.value)
-            if parsed is None:
-                continue
-            as_ = args.get("as")
-            namespace = as_.value if isinstance(as_, StringValueNode) else parsed[0]
-            namespaces.add(namespace)
-            if parsed[0] == "inaccessible":
-                inaccessible.add(namespace)
-            imports = args.get("import")
-            for item in imports.values if isinstance(imports, ListValueNode) else ():
-                if isinstance(item, StringValueNode):
-                    imported.add(item.value.lstrip("@"))
-                elif isinstance(item, ObjectValueNode):
-                    for f in item.fields:
-                        if f.name.value == "as" and isinstance(f.value, StringValueNode):
-                            imported.add(f.value.value.lstrip("@"))
-    return namespaces, imported, inaccessible
-
-
-class _ToApi(Visitor):
-    def __init__(self, namespaces: set[str], imported: set[str], inaccessible: set[str]) -> None:
-        super().__init__()
-        self.namespaces = namespaces
-        self.imported = imported
-        self.inaccessible = inaccessible
-        self.removed_types: set[str] = set()
-
-    def feature_name(self, name: str) -> bool:
-        prefix, sep, _ = name.partition("__")
-        return (
-            name in self.namespaces
-            or name in self.imported
-            or (bool(sep) and prefix in self.namespaces)
-        )
-
-    def is_inaccessible(self, node: Any) -> bool:
-        return any(d.name.value in self.inaccessible for d in node.directives or ())
-
-    def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
-        return REMOVE if self.feature_name(node.name.value) else None
-
-    def enter_directive_definition(self, node: DirectiveDefinitionNode, *_: Any) -> Any:
-        return REMOVE if self.feature_name(node.name.value) else None
-
-    def enter(self, node: Any, *_: Any) -> Any:
-        if isinstance(node, TypeDefinitionNode):
-            if self.feature_name(node.name.value) or self.is_inaccessible(node):
-                return REMOVE
-        if isinstance(
-            node, FieldDefinitionNode | InputValueDefinitionNode | EnumValueDefinitionNode
-        ):
-            if self.is_inaccessible(node):
-                return REMOVE
-        return None
-
-
-def _removed_types(document: DocumentNode, visitor: _ToApi) -> set[str]:
-    return {
-        d.name.value
-        for d in document.definitions
-        if isinstance(d, TypeDefinitionNode)
-        and (visitor.feature_name(d.name.value) or visitor.is_inaccessible(d))
-    }
-
-
-class _DropReferences(Visitor):
-    """Drop union members and implemented interfaces that were removed."""
-
-    def __init__(self, removed: set[str]) -> None:
-        super().__init__()
-        self.removed = removed
-
-    def enter_named_type(self, node: NamedTypeNode, key: Any, parent: Any, *_: Any) -> Any:
-        if key is not None and isinstance(key, int) and node.name.value in self.removed:
-            return REMOVE
-        return None
+__all__ = ["api_schema", "api_schema_sdl", "normalized_sdl"]
 
 
 def api_schema(supergraph_sdl: str) -> GraphQLSchema:
     """Build the API schema of a supergraph (raises GraphQLError if the SDL is invalid)."""
-    document = parse(supergraph_sdl)
-    visitor = _ToApi(*_feature_names(document))
-    removed = _removed_types(document, visitor)
-    document = visit(document, visitor)
-    document = visit(document, _DropReferences(removed))
-    return build_ast_schema(document)
+    return build_api_schema(parse(supergraph_sdl), assume_valid_sdl=False)
 
 
 def api_schema_sdl(supergraph_sdl: str) -> str:

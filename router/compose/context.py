@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .merge import MergeFacts
+from .merged import MergedSupergraph
 from .model import Subgraph
-from .supergraph import Supergraph
 
 
 @dataclass
 class CompositionContext:
     subgraphs: list[Subgraph]
-    supergraph: Supergraph = field(default_factory=Supergraph)
+    supergraph: MergedSupergraph = field(default_factory=MergedSupergraph)
     facts: MergeFacts = field(default_factory=MergeFacts)
 
     def subgraph(self, name: str) -> Subgraph:

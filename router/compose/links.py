@@ -10,7 +10,6 @@ go by their plain names.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -23,6 +22,8 @@ from graphql import (
     StringValueNode,
     ValueNode,
 )
+
+from router.supergraph.links import parse_link_url
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
 LINK_SPEC = "https://specs.apollo.dev/link/"
@@ -56,8 +57,6 @@ FEDERATION1_DIRECTIVES = frozenset(
     {"key", "requires", "provides", "external", "extends", "tag", "inaccessible"}
 )
 
-_URL = re.compile(r"^(?P<base>.*/)(?P<name>[^/]+)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
-
 
 @dataclass(frozen=True)
 class Link:
@@ -89,14 +88,6 @@ class LinkInfo:
 
     def canonical(self, local: str) -> str | None:
         return self.directive_names.get(local)
-
-
-def parse_link_url(url: str) -> tuple[str, tuple[int, int]] | None:
-    """Split `https://specs.apollo.dev/federation/v2.3` into ("federation", (2, 3))."""
-    m = _URL.match(url)
-    if m is None:
-        return None
-    return m.group("name"), (int(m.group("major")), int(m.group("minor")))
 
 
 def _string(value: ValueNode | None) -> str | None:

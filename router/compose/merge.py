@@ -26,17 +26,17 @@ from dataclasses import dataclass, field
 
 from .access import merged
 from .fieldset import FieldSetSyntaxError, parse_field_set, walk
-from .model import ROOT_NAMES, FieldDef, InputValue, Kind, Subgraph, TypeDef, named_type
-from .supergraph import (
+from .merged import (
     Graph,
     JoinField,
     JoinType,
+    MergedSupergraph,
     SEnumValue,
     SField,
     SInput,
     SType,
-    Supergraph,
 )
+from .model import ROOT_NAMES, FieldDef, InputValue, Kind, Subgraph, TypeDef, named_type
 from .typeref import merge_types
 
 
@@ -204,7 +204,7 @@ class _Merger:
             )
         )
         self.facts = MergeFacts()
-        self.supergraph = Supergraph(
+        self.supergraph = MergedSupergraph(
             graphs=[Graph(self.enum_of[s.name], s.name, s.url) for s in subgraphs]
         )
         self.relations: set[tuple[str, str]] = set()
@@ -223,7 +223,7 @@ class _Merger:
         return (abstract, sub) in self.relations
 
     # ------------------------------------------------------------------ driver
-    def run(self) -> tuple[Supergraph, MergeFacts]:
+    def run(self) -> tuple[MergedSupergraph, MergeFacts]:
         order: list[str] = []
         for s in self.subgraphs:
             for name in s.types:
@@ -592,6 +592,6 @@ class _Merger:
                         imports.append(name)
 
 
-def merge(subgraphs: list[Subgraph]) -> tuple[Supergraph, MergeFacts]:
+def merge(subgraphs: list[Subgraph]) -> tuple[MergedSupergraph, MergeFacts]:
     """Merge subgraphs (already validated one by one) into a supergraph model."""
     return _Merger(subgraphs).run()

@@ -15,8 +15,8 @@ from graphql.language.print_string import print_string
 from .access import AUTHENTICATED_V01, REQUIRES_SCOPES_V01, SCOPE_SCALAR
 from .access import DEFINITIONS as ACCESS_DEFINITIONS
 from .access import printed as access_directives
+from .merged import JoinField, JoinType, MergedSupergraph, SEnumValue, SField, SInput, SType
 from .model import AppliedDirective
-from .supergraph import JoinField, JoinType, SEnumValue, SField, SInput, SType, Supergraph
 
 LINK_V1 = "https://specs.apollo.dev/link/v1.0"
 JOIN_V03 = "https://specs.apollo.dev/join/v0.3"
@@ -214,7 +214,7 @@ def _type(t: SType) -> str:
     return text + ("\n" if directives else " ") + _block(body)
 
 
-def print_supergraph(supergraph: Supergraph) -> str:
+def print_supergraph(supergraph: MergedSupergraph) -> str:
     """The supergraph SDL, in Apollo's layout."""
     uses_inaccessible = supergraph.uses("inaccessible")
     uses_tag = supergraph.uses("tag")

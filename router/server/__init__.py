@@ -1,1 +1,1 @@
-"""HTTP serving: the request pipeline and its Starlette endpoints."""
+"""The router process: the app factory, the entry point, the server protocol, heap tuning."""

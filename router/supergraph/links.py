@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 
 from graphql import DocumentNode, SchemaDefinitionNode, SchemaExtensionNode, value_from_ast_untyped
 
-__all__ = ["LinkNames", "read_links"]
+__all__ = ["LinkNames", "parse_link_url", "read_links"]
+
+_URL = re.compile(r"^(?P<base>.*/)(?P<name>[^/]+)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
 
 
 @dataclass(slots=True)
 class LinkNames:
-    """Local names of the linked specs (`join`, `inaccessible`, `link`)."""
+    """Local names of the join and link specs (the API schema builder reads links itself)."""
 
     join_prefix: str = "join"
     link_prefix: str = "link"
-    inaccessible: str = "inaccessible"
-    #: every prefix whose directives and types are machinery (removed from the API)
-    machinery_prefixes: set[str] = field(default_factory=lambda: {"join", "link"})
-    #: directives that are machinery without a prefix (imported names)
-    machinery_directives: set[str] = field(default_factory=lambda: {"link"})
 
     def join(self, name: str) -> str:
         return f"{self.join_prefix}__{name}"
@@ -44,18 +42,14 @@ def read_links(doc: DocumentNode) -> LinkNames:
             local = str(args.get("as") or spec)
             if spec == "join":
                 names.join_prefix = local
-                names.machinery_prefixes.add(local)
             elif spec == "link":
                 names.link_prefix = local
-                names.machinery_prefixes.add(local)
-            elif spec == "inaccessible":
-                names.inaccessible = local
-                names.machinery_directives.add(local)
-            else:
-                names.machinery_prefixes.add(local)
-                names.machinery_directives.add(local)
-            for imp in args.get("import") or ():
-                name = imp.get("as") or imp.get("name") if isinstance(imp, dict) else imp
-                if isinstance(name, str):
-                    names.machinery_directives.add(name.lstrip("@"))
     return names
+
+
+def parse_link_url(url: str) -> tuple[str, tuple[int, int]] | None:
+    """Split `https://specs.apollo.dev/federation/v2.3` into ("federation", (2, 3))."""
+    m = _URL.match(url)
+    if m is None:
+        return None
+    return m.group("name"), (int(m.group("major")), int(m.group("minor")))

@@ -48,7 +48,7 @@ def load_supergraph(sdl: str) -> Supergraph:
     names = read_links(doc)
     sg = Supergraph(
         schema=schema,
-        api_schema=build_api_schema(doc, names),
+        api_schema=build_api_schema(doc),
         sdl=sdl,
         subgraphs=_read_graphs(doc, names),
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from router.auth.directives import read_access_rules
 from router.compose import SubgraphSource, api_schema, compose
+from router.request.authorization.directives import read_access_rules
 from router.supergraph.load import load_supergraph
 
 LINK = (

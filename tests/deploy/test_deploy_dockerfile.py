@@ -232,7 +232,7 @@ for name, sub in config["subgraphs"].items():
     result = app.state.schema.execute_sync("{ _service { sdl } }")
     assert not result.errors, result.errors
     out[name] = str(Path(module.__file__).resolve().relative_to(root))
-for module_name in ("chorus.cli", "router.app", "migrations", "observability"):
+for module_name in ("chorus.cli", "router.server.app", "migrations", "observability"):
     path = Path(importlib.import_module(module_name).__file__).resolve()
     out[module_name] = str(path.relative_to(root))
 print(json.dumps(out))

@@ -64,7 +64,7 @@ def test_implemented_metrics_are_registered_by_their_module(
         assert family.type == entry["type"], f"{key}: {family.type} in the code"
         collector = REGISTRY._names_to_collectors[entry["name"]]
         # prometheus_client's metrics keep `_labelnames`; the router's lock-free series
-        # (router/metric_series.py) say `labelnames`
+        # (router/telemetry/series.py) say `labelnames`
         labels = getattr(collector, "labelnames", None) or getattr(collector, "_labelnames", ())
         assert list(labels) == entry["labels"], key
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from router.app import create_router_app
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import hardening_subgraphs as subgraphs
 from tests.helpers.hardening_harness import Harness, MakeRouter, shop_sdl

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from router.auth.config import JwksSettings
-from router.auth.jwks import JwksSource
+from router.http.authentication.jwks import JwksSource
+from router.settings.auth import JwksSettings
 from tests.helpers import hardening_subgraphs as subgraphs
 from tests.helpers.hardening_harness import Harness, MakeRouter, codes
 from tests.helpers.hardening_server import Reply, SubgraphServer

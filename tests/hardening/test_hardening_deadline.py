@@ -1,4 +1,4 @@
-"""`router.traffic.deadline.within`: asyncio.timeout's semantics with one sweep timer per loop."""
+"""`router.deadline.within`: asyncio.timeout's semantics with one sweep timer per loop."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from router.traffic import deadline
-from router.traffic.deadline import RESOLUTION_S, within
+from router import deadline
+from router.deadline import RESOLUTION_S, within
 
 
 async def test_a_late_body_raises_timeout_error_soon_after_the_deadline() -> None:

@@ -311,7 +311,7 @@ async def test_breaker_opens_fails_fast_probes_and_closes(
     make_router: MakeRouter, shop: SubgraphServer
 ) -> None:
     router = await make_router(BREAKER)
-    policy = router.router.guards.policy("reviews")
+    policy = router.router.subgraph_clients.policy("reviews")
     shop.sticky["reviews"] = html(500)
     for _ in range(3):
         await _partial(router, "SUBGRAPH_BAD_RESPONSE")
@@ -344,8 +344,8 @@ async def test_breaker_counts_timeouts_and_only_its_subgraph(
     shop.sticky["reviews"] = slow(1)
     for _ in range(3):
         await _partial(router, "SUBGRAPH_TIMEOUT")
-    assert router.router.guards.policy("reviews").breaker.state == "open"
-    assert router.router.guards.policy("products").breaker.state == "closed"
+    assert router.router.subgraph_clients.policy("reviews").breaker.state == "open"
+    assert router.router.subgraph_clients.policy("products").breaker.state == "closed"
 
 
 async def test_half_open_allows_a_single_probe(
@@ -450,5 +450,5 @@ async def test_cancelled_request_leaves_no_tasks_behind(
     with pytest.raises(asyncio.CancelledError):
         await task
     await asyncio.sleep(0.05)
-    assert len(router.router.guards.policy("reviews").inflight) == 0
+    assert len(router.router.subgraph_clients.policy("reviews").inflight) == 0
     assert len(asyncio.all_tasks()) <= before + 1  # the server's connection handler at most

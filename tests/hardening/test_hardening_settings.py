@@ -8,8 +8,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from router.security.reference import render
 from router.settings import RouterSettings, load_router_settings
+from router.settings.reference import render
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -8,12 +8,12 @@ import random
 import pytest
 from graphql import OperationDefinitionNode, parse
 
-from router.limits.measure import fragments_of, measure_operation
-from router.traffic.breaker import CircuitBreaker
-from router.traffic.config import BreakerSettings, RateLimitSettings, RetrySettings
-from router.traffic.dedup import InFlight
-from router.traffic.rate_limit import RateLimiter
-from router.traffic.retry import RetryBudget, backoff_delay
+from router.http.rate_limit import RateLimiter
+from router.request.limits.measure import fragments_of, measure_operation
+from router.settings.traffic import BreakerSettings, RateLimitSettings, RetrySettings
+from router.subgraph_call.breaker import CircuitBreaker
+from router.subgraph_call.dedup import InFlight
+from router.subgraph_call.retry import RetryBudget, backoff_delay
 
 
 def _measure(query: str, cap: int | None = None):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from router.app import create_router_app
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import pipeline_subgraphs as pipeline_subgraphs
 from tests.helpers import stream_subgraphs as sub

@@ -42,8 +42,8 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from router.app import create_router_app
 from router.compose import SubgraphSource, compose
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import shop_subgraphs as shop
 from tests.helpers.multipart import merge_incremental, parse_multipart

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from router.app import create_router_app
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import pipeline_subgraphs as subgraphs
 

@@ -20,8 +20,8 @@ import strawberry
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from router.app import create_router_app
 from router.compose import SubgraphSource, compose
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import stream_subgraphs as sub
 from tests.helpers.multipart import merge_incremental, parse_multipart

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from router.executor.http1 import RECHECK_AFTER_S, ConnectionPool
+from router.subgraph_call.http1 import RECHECK_AFTER_S, ConnectionPool
 
 RESPONSE = (
     b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"data":{}}'

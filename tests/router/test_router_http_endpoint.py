@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from router.app import create_router_app
-from router.server.core import Router
+from router.request.pipeline import Router
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers.supergraph_fixture import load_fixture
 

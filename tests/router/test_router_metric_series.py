@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from router.metric_series import CounterSeries, HistogramSeries
+from router.telemetry.series import CounterSeries, HistogramSeries
 
 
 def _samples(metrics: list) -> set[tuple[str, tuple, float]]:  # type: ignore[type-arg]

@@ -24,8 +24,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from router.app import create_router_app
-from router.server.graphiql import asset_dir
+from router.http.graphiql import asset_dir
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import stream_subgraphs as sub
 

@@ -9,7 +9,7 @@ from graphql.execution.values import get_variable_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from router.server.variables import variable_check
+from router.request.variables import variable_check
 
 SCHEMA = build_schema("type Query { f(s: String, i: ID, n: Int, x: Float, b: Boolean): Int }")
 SCALARS = ["String", "ID", "Int", "Float", "Boolean"]

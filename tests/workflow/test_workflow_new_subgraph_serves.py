@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from chorus.cli import app
-from router.app import create_router_app
+from router.server.app import create_router_app
 from tests.helpers.workflow import PYTHON, REPO, Process, free_ports, processes
 
 # An existing team's subgraph: it contributes `reviewCount` to the new entity by its key.

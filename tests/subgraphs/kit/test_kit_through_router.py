@@ -12,8 +12,8 @@ import httpx
 import pytest
 import strawberry
 
-from router.app import create_router_app
 from router.compose import SubgraphSource, compose
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from subgraphs.kit import create_app
 from tests.helpers import kit_sentiment as example

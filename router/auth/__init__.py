@@ -1,1 +1,0 @@
-"""JWT authentication (JWKS) and @authenticated / @requiresScopes authorization."""

@@ -1,0 +1,211 @@
+"""Walk a QueryPlan: send fetches, merge their results, collect re-pathed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+)
+
+from router import telemetry
+from router.errors import ErrorCode, SubgraphError, graphql_error
+from router.execution.entities import (
+    Applies,
+    apply_renames,
+    build_representation,
+    deep_merge,
+    objects_at,
+)
+from router.planner.plan import Fetch, Flatten, Parallel, PlanNode, Sequence
+from router.subgraph_call.client import SubgraphClient
+
+__all__ = ["ExecutionState", "run_plan", "subgraph_error"]
+
+Path = list[str | int]
+
+
+class ExecutionState:
+    """The response being built by one request."""
+
+    __slots__ = ("applies", "clients", "data", "errors", "variables")
+
+    def __init__(
+        self,
+        clients: Mapping[str, SubgraphClient],
+        variables: dict[str, Any],
+        applies: Applies,
+    ) -> None:
+        self.clients = clients
+        self.variables = variables
+        self.applies = applies
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+
+
+async def run_plan(node: PlanNode | None, state: ExecutionState) -> None:
+    if node is None:
+        return
+    if isinstance(node, Sequence):
+        for child in node.nodes:
+            await run_plan(child, state)
+    elif isinstance(node, Parallel):
+        await asyncio.gather(*(run_plan(child, state) for child in node.nodes))
+    elif isinstance(node, Flatten):
+        await _run_entities(node, state)
+    elif isinstance(node, Fetch):
+        await _run_root(node, state)
+    else:
+        raise TypeError(f"{type(node).__name__} nodes are run by incremental/subscribe")
+
+
+def _variables(fetch: Fetch, state: ExecutionState) -> dict[str, Any]:
+    v = state.variables
+    return {name: v[name] for name in fetch.variable_usages if name in v}
+
+
+async def _send(
+    fetch: Fetch, variables: dict[str, Any], state: ExecutionState, error_path: Path
+) -> dict[str, Any] | None:
+    client = state.clients.get(fetch.service_name)
+    if client is None:
+        state.errors.append(
+            graphql_error(
+                f"subgraph '{fetch.service_name}' is not configured",
+                error_path,
+                ErrorCode.SUBGRAPH_FETCH_FAILED,
+                {"serviceName": fetch.service_name},
+            )
+        )
+        return None
+    reps = variables.get("representations")
+    with telemetry.fetch_span(fetch.service_name, len(reps) if isinstance(reps, list) else None):
+        try:
+            result = await client.request(fetch.operation, variables)
+        except SubgraphError as exc:
+            telemetry.record_fetch_error(fetch.service_name)
+            state.errors.append(
+                graphql_error(str(exc), error_path, exc.code, {"serviceName": fetch.service_name})
+            )
+            return None
+    if result.get("errors"):
+        telemetry.record_fetch_error(fetch.service_name)
+    return result
+
+
+def subgraph_error(err: Any, path: Path | None, service: str) -> dict[str, Any]:
+    if not isinstance(err, dict):
+        return graphql_error(str(err), path or [], None, {"serviceName": service})
+    out: dict[str, Any] = {"message": str(err.get("message", "subgraph error"))}
+    out["path"] = path if path is not None else []
+    ext = err.get("extensions")
+    ext = dict(ext) if isinstance(ext, dict) else {}
+    ext.setdefault("serviceName", service)
+    out["extensions"] = ext
+    return out
+
+
+async def _run_root(fetch: Fetch, state: ExecutionState) -> None:
+    result = await _send(fetch, _variables(fetch, state), state, [])
+    if result is None:
+        return
+    data = result.get("data")
+    if isinstance(data, dict):
+        if fetch.renames is not None:
+            apply_renames(data, fetch.renames, state.applies)
+        deep_merge(state.data, data)
+    for err in result.get("errors") or ():
+        p = err.get("path") if isinstance(err, dict) else None
+        state.errors.append(subgraph_error(err, list(p) if p else None, fetch.service_name))
+
+
+async def _run_entities(node: Flatten, state: ExecutionState) -> None:
+    fetch = node.node
+    assert fetch.requires is not None
+    targets = objects_at(state.data, node.path, state.applies)
+    if not targets:
+        return
+    reps: list[dict[str, Any]] = []
+    index: dict[bytes, int] = {}
+    owners: list[list[tuple[dict[str, Any], Path]]] = []
+    for obj, path in targets:
+        rep = build_representation(obj, fetch.requires, state.applies)
+        if rep is None:
+            continue
+        k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+        i = index.get(k)
+        if i is None:
+            i = index[k] = len(reps)
+            reps.append(rep)
+            owners.append([])
+        owners[i].append((obj, path))
+    if not reps:
+        return
+    variables = _variables(fetch, state)
+    variables["representations"] = reps
+    # A failed fetch is reported on the first field it should have provided, so the
+    # client sees which field is null (e.g. ["say", "reply"]) and the rest stands.
+    first = _first_entity_field(fetch.operation)
+    error_path = [*owners[0][0][1], first] if first else owners[0][0][1]
+    result = await _send(fetch, variables, state, error_path)
+    if result is None:
+        return
+    data = result.get("data")
+    entities = data.get("_entities") if isinstance(data, dict) else None
+    if isinstance(entities, list):
+        if fetch.renames is not None:
+            apply_renames(entities, fetch.renames, state.applies)
+        for i, ent in enumerate(entities[: len(owners)]):
+            if isinstance(ent, dict):
+                for obj, _ in owners[i]:
+                    deep_merge(obj, ent, fetch.drop_typename)
+    for err in result.get("errors") or ():
+        state.errors.append(
+            subgraph_error(err, _entity_error_path(err, owners), fetch.service_name)
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_entity_field(operation: str) -> str | None:
+    """The response key of the first field an `_entities` fetch selects on the entity."""
+    try:
+        doc = parse(operation, no_location=True)
+    except GraphQLError:
+        return None
+    for definition in doc.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        for root in definition.selection_set.selections:
+            if isinstance(root, FieldNode) and root.selection_set is not None:
+                return _first_field(root.selection_set)
+    return None
+
+
+def _first_field(selection_set: SelectionSetNode) -> str | None:
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            if sel.name.value == "__typename":
+                continue
+            return sel.alias.value if sel.alias else sel.name.value
+        if isinstance(sel, InlineFragmentNode):
+            found = _first_field(sel.selection_set)
+            if found:
+                return found
+    return None
+
+
+def _entity_error_path(err: Any, owners: list[list[tuple[dict[str, Any], Path]]]) -> Path:
+    p = err.get("path") if isinstance(err, dict) else None
+    if isinstance(p, list) and len(p) >= 2 and p[0] == "_entities" and isinstance(p[1], int):
+        if 0 <= p[1] < len(owners):
+            return [*owners[p[1]][0][1], *p[2:]]
+    return list(owners[0][0][1]) if owners else []

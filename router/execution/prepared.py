@@ -1,0 +1,52 @@
+"""What the GraphQL request stage hands to execution: a validated, planned operation.
+
+Everything execution needs travels in it (plan, variables, the API schema to
+shape against, the subgraph clients), so the executor never reaches back into
+the request stage; every transport (HTTP, SSE, multipart, WebSocket) runs the
+same `PreparedRequest`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from graphql import GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
+
+from router.execution.entities import Applies
+from router.planner import Defer, PlannedOperation, Subscription
+from router.subgraph_call.client import SubgraphClient
+
+__all__ = ["PreparedRequest", "ResponseErrors"]
+
+
+class ResponseErrors(Protocol):
+    """Adds the request stage's own errors to a response's (authorization's removed fields)."""
+
+    def finish(self, errors: list[dict[str, Any]]) -> None: ...
+
+
+@dataclass(slots=True)
+class PreparedRequest:
+    operation: OperationDefinitionNode
+    variables: dict[str, Any]
+    planned: PlannedOperation
+    #: `__schema` / `__type` answered from the API schema, merged into the root
+    introspection: dict[str, Any]
+    root: GraphQLObjectType
+    #: the API schema responses are shaped against
+    schema: GraphQLSchema
+    clients: Mapping[str, SubgraphClient]
+    #: does a type condition apply to a concrete type (the planner's answer)
+    applies: Applies
+    #: fields `@authenticated`/`@requiresScopes` removed from the plan (request stage)
+    authorization: ResponseErrors | None = None
+
+    @property
+    def subscription(self) -> bool:
+        return isinstance(self.planned.plan.node, Subscription)
+
+    @property
+    def incremental(self) -> bool:
+        return isinstance(self.planned.plan.node, Defer)

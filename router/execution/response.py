@@ -1,0 +1,30 @@
+"""Execute a prepared query or mutation (no `Defer` node) into one response body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from router.execution.execute import ExecutionState, run_plan
+from router.execution.prepared import PreparedRequest
+from router.execution.shape import Shaper
+
+__all__ = ["execute_prepared"]
+
+
+async def execute_prepared(
+    prepared: PreparedRequest, *, expose_plan: bool = False
+) -> dict[str, Any]:
+    """Walk the plan, shape `data` against the client's operation, gather the errors."""
+    planned, op = prepared.planned, prepared.operation
+    state = ExecutionState(prepared.clients, prepared.variables, prepared.applies)
+    await run_plan(planned.plan.node, state)
+    shaper = Shaper(prepared.schema, planned.context, state.errors)
+    data = shaper.shape_root(state.data, prepared.root, op.selection_set, prepared.introspection)
+    if prepared.authorization is not None:
+        prepared.authorization.finish(state.errors)
+    body: dict[str, Any] = {"data": data}
+    if state.errors:
+        body["errors"] = state.errors
+    if expose_plan:
+        body["extensions"] = {"queryPlan": planned.plan.to_dict()}
+    return body

@@ -1,1 +1,0 @@
-"""Plan execution: subgraph clients, entity fetches, merging and response shaping."""

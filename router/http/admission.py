@@ -1,0 +1,131 @@
+"""Admission: what the HTTP stage checks before any GraphQL is looked at.
+
+`Admission.admit` turns a request into checked operations or an error response:
+
+    406 Accept        415 Content-Type       400 CSRF_ERROR
+    413 body size     400 JSON / shape / batch size
+    401 AUTH_ERROR    429 REQUEST_RATE_LIMITED (+ Retry-After)
+
+The admitted operations carry the request context (headers, JWT claims) that
+the later stages read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from router.context import RequestContext
+from router.errors import ErrorCode, graphql_error
+from router.http.authentication.jwt import Authenticator, AuthError
+from router.http.csrf import csrf_message, is_preflighted
+from router.http.negotiation import accepts_json, is_json_content_type
+from router.http.payload import GraphQLRequest, RequestRejected, parse_get, parse_post, read_body
+from router.http.rate_limit import RateLimiter
+from router.http.request import HttpRequest
+from router.settings import RouterSettings
+
+__all__ = ["Admission", "Admitted"]
+
+
+@dataclass(slots=True)
+class Admitted:
+    operations: list[GraphQLRequest]
+    batch: bool
+    context: RequestContext
+
+
+def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [graphql_error(message, None, code)]}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+class Admission:
+    """The HTTP stage's checks, built once from `RouterSettings`."""
+
+    def __init__(self, settings: RouterSettings) -> None:
+        self.settings = settings
+        jwt = settings.auth.jwt
+        self.authenticator = Authenticator(jwt) if jwt is not None else None
+        rl = settings.traffic.rate_limit
+        self.rate_limiter = RateLimiter(rl) if rl is not None else None
+
+    async def admit(self, request: HttpRequest) -> Admitted | Response:
+        settings = self.settings
+        headers = request.headers
+        if not accepts_json(headers.get("accept")):
+            return _error(
+                406,
+                "'accept' header must name application/json, application/graphql-response+json, "
+                "multipart/mixed, text/event-stream or */*",
+                ErrorCode.INVALID_ACCEPT_HEADER,
+            )
+        if settings.csrf_enabled and not is_preflighted(
+            headers, settings.security.csrf.required_headers
+        ):
+            return _error(
+                400, csrf_message(settings.security.csrf.required_headers), ErrorCode.CSRF_ERROR
+            )
+        try:
+            if request.method == "GET":
+                ops, batch = [parse_get(request.query_params)], False
+            else:
+                ctype = headers.get("content-type")
+                if ctype is not None and not is_json_content_type(ctype):
+                    return _error(
+                        415,
+                        "'content-type' header must be application/json",
+                        ErrorCode.INVALID_CONTENT_TYPE_HEADER,
+                    )
+                raw = await read_body(
+                    headers.get("content-length"),
+                    request.receive,
+                    settings.limits.http_max_request_bytes,
+                )
+                ops, batch = parse_post(raw, settings.limits.max_batch_size)
+        except RequestRejected as exc:
+            return _error(exc.status, str(exc), exc.code, exc.headers)
+        claims: dict[str, Any] | None = None
+        if self.authenticator is not None:
+            try:
+                claims = await self.authenticator.authenticate(headers)
+            except AuthError as exc:
+                if settings.auth.jwt is None or settings.auth.jwt.on_error == "error":
+                    return _error(
+                        401, str(exc), ErrorCode.AUTH_ERROR, {"www-authenticate": "Bearer"}
+                    )
+        if claims is None and settings.auth.authorization.require_authentication:
+            return _error(
+                401,
+                "this endpoint requires authentication",
+                ErrorCode.AUTH_ERROR,
+                {"www-authenticate": "Bearer"},
+            )
+        if self.rate_limiter is not None:
+            wait = self.rate_limiter.acquire(self._client_key(request), len(ops))
+            if wait is not None:
+                return _error(
+                    429,
+                    "Your request has been rate limited",
+                    ErrorCode.REQUEST_RATE_LIMITED,
+                    {"retry-after": str(wait)},
+                )
+        ctx = RequestContext(headers, claims)
+        return Admitted(ops, batch, ctx)
+
+    def _client_key(self, request: HttpRequest) -> str:
+        rl = self.settings.traffic.rate_limit
+        if rl is not None and rl.key_header:
+            v = request.headers.get(rl.key_header.lower())
+            if v:
+                return "h:" + v
+        return "ip:" + (request.client_host or "unknown")
+
+    async def aclose(self) -> None:
+        if self.authenticator is not None:
+            await self.authenticator.aclose()

@@ -1,1 +1,0 @@
-"""Request and operation limits, checked before planning."""

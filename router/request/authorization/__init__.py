@@ -1,0 +1,4 @@
+"""`@authenticated` / `@requiresScopes`.
+
+The operation is rewritten before planning, the response gets an error per removed field.
+"""

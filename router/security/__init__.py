@@ -1,1 +1,0 @@
-"""Production-mode defences: CSRF, CORS, introspection, error redaction, codes."""

@@ -1,0 +1,92 @@
+"""The router's ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from router.http.cors import cors_middleware
+from router.http.endpoint import GraphQLHttp, health_endpoint
+from router.http.graphiql import assets_mount
+from router.http.websocket import graphql_ws_endpoint
+from router.request.pipeline import Router
+from router.server import heap
+from router.settings import RouterSettings
+from router.telemetry import metrics_endpoint
+
+__all__ = ["RouterApp", "create_router_app"]
+
+
+def create_router_app(
+    supergraph_sdl: str,
+    *,
+    settings: RouterSettings | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> RouterApp:
+    """Serve `supergraph_sdl` on /graphql; `app.state.router.reload(sdl)` swaps it live.
+
+    `http_client` replaces the per-subgraph pooled clients (tests pass one with
+    an ASGI transport).
+    """
+    router = Router(supergraph_sdl, settings, http_client=http_client, on_reload=heap.refreeze)
+    graphql = GraphQLHttp(router)
+    cors = cors_middleware(router.settings.security.cors)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await graphql.aclose()
+        await router.aclose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws_endpoint),
+            Route("/health", health_endpoint, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            assets_mount(),
+        ],
+        lifespan=lifespan,
+        middleware=cors,
+    )
+    app.state.router = router
+    return RouterApp(app, graphql, cors=bool(cors))
+
+
+class RouterApp:
+    """The Starlette app, with GraphQL-over-HTTP requests sent straight to their endpoint.
+
+    Starlette's middleware and routing cost about a tenth of the router's CPU on a
+    small query; only a request that needs them (a CORS request, any other path,
+    method or a WebSocket) goes through them.
+    """
+
+    def __init__(self, app: Starlette, graphql: ASGIApp, *, cors: bool) -> None:
+        self.app = app
+        self.state = app.state
+        self._graphql = graphql
+        self._cors = cors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/graphql"
+            and scope["method"] in ("POST", "GET")
+            and not (self._cors and _has_origin(scope))
+        ):
+            await self._graphql(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _has_origin(scope: Scope) -> bool:
+    return any(name == b"origin" for name, _ in scope["headers"])

@@ -1,1 +1,0 @@
-"""Subgraph traffic: timeouts, retries, breakers, dedup, concurrency caps, rate limits."""
