@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-from pathlib import Path
 
 from rich.console import Console
 
@@ -18,12 +17,12 @@ from chorus.config import ChorusConfig
 from chorus.supervisor import python_argv
 from models.db import create_engine
 from models.registry import ModelRegistry
+from models.resources import resolve
 
-REPO_DATA = Path(__file__).resolve().parent.parent / "data"
-
-# model name in the registry -> the `chorus train` command that produces it
+# model name in the registry -> the `chorus train` command that produces it (the example
+# application's data, shipped as package data of apps.concierge)
 DEFAULT_MODELS: dict[str, list[str]] = {
-    "nlu": ["train", "nlu", "--data", str(REPO_DATA / "nlu" / "concierge.yml")],
+    "nlu": ["train", "nlu", "--data", str(resolve("apps.concierge:data/nlu.yml"))],
     "generation": ["train", "generation"],
 }
 

@@ -22,7 +22,11 @@ from rich.table import Table
 # `register_version` is also the name of a command option: the function goes by `_register`
 from chorus.commands.registration import PromoteOption, RegisterOption
 from chorus.commands.registration import register_version as _register
-from models.generation.data import DEFAULT_DOMAIN, DEFAULT_PARAPHRASES, MODEL_NAME
+from models.generation.data import MODEL_NAME
+
+# The example application's data (package data of apps.concierge); any path works too.
+DEFAULT_DOMAIN = "apps.concierge:data/domain.yml"
+DEFAULT_PARAPHRASES = "apps.concierge:data/paraphrases.yml"
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -34,10 +38,14 @@ def register(train: typer.Typer) -> None:
 
 def train_generation(
     domain: Annotated[
-        Path, typer.Option(help="domain file whose responses: section is the training data")
+        str,
+        typer.Option(
+            help="domain file whose responses: section is the training data "
+            "(a path or pkg.module:relative/path)"
+        ),
     ] = DEFAULT_DOMAIN,
     paraphrases: Annotated[
-        Path | None, typer.Option(help="extra response variants (same format)")
+        str | None, typer.Option(help="extra response variants (same format; '' for none)")
     ] = DEFAULT_PARAPHRASES,
     out: Annotated[
         Path | None,
@@ -69,9 +77,12 @@ def train_generation(
     from models.generation.data import load_templates
     from models.generation.templates import TemplateError
     from models.generation.training import TrainingConfig, TrainingError, train_generator
+    from models.resources import resolve
 
     try:
-        templates = load_templates(domain, paraphrases)
+        domain_file = resolve(domain)
+        extra = resolve(paraphrases, must_exist=False) if paraphrases else None  # absent: none
+        templates = load_templates(domain_file, extra)
     except (OSError, TemplateError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -89,7 +100,7 @@ def train_generation(
         threads=threads,
     )
     err.print(
-        f"training [bold]{name}[/bold] {version} on {domain.name} "
+        f"training [bold]{name}[/bold] {version} on {domain_file.name} "
         f"({len(templates)} actions, {len(build_corpus(templates))} samples), seed {seed}, "
         f"at most {max_steps} steps / {time_budget:.0f} s"
     )

@@ -13,7 +13,11 @@ NAME = "generation"
 
 
 def create_app(settings: GenerationSettings | None = None) -> Starlette:
-    runtime = GenerationRuntime(settings or GenerationSettings())
+    """The subgraph; without a domain configured (CHORUS_GENERATION_DOMAIN) this raises
+    GenerationConfigError."""
+    settings = settings or GenerationSettings()
+    settings.require_domain()
+    runtime = GenerationRuntime(settings)
     app = create_subgraph_app(
         schema,
         name=NAME,

@@ -23,11 +23,11 @@ from models.generation.generator import CausalGenerator
 from models.generation.reply import ModelRef
 from models.generation.responder import Responder, ResponderOptions
 from models.generation.retrieval import FaqSelector
-from models.generation.store import ReplyStore
 from models.registry import ModelRegistry, RegistryError
 from subgraphs.generation.metrics import record_reply
 from subgraphs.generation.service import ReplyService
 from subgraphs.generation.settings import GenerationSettings
+from subgraphs.generation.store import ReplyStore
 
 log = logging.getLogger("chorus.generation")
 
@@ -76,6 +76,7 @@ class GenerationRuntime:
                 generative=s.generation_generative,
                 max_batch_size=s.generation_max_batch_size,
                 max_queue=s.generation_max_queue,
+                instruction=s.instruction(),
             ),
         )
         await responder.start()

@@ -8,7 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from dialogue_helpers import dialogue_client, slots_of, understanding
 
-from subgraphs.dialogue.tables import bookings, conversations, turns
+from apps.concierge.tables import bookings
+from subgraphs.dialogue.tables import conversations, turns
 
 
 async def test_four_messages_book_a_table(dialogue_db_url: str) -> None:

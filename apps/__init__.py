@@ -1,0 +1,1 @@
+"""Applications built on Chorus: each is a package of data, custom actions and configuration."""

@@ -1,0 +1,1 @@
+"""The restaurant concierge: an example application on the NLU, dialogue and generation."""

@@ -1,0 +1,1 @@
+"""Test helpers shared between test files: import them as `tests.helpers.<module>`."""
