@@ -25,12 +25,14 @@ from rich.table import Table
 # `register_version` is also the name of a command option: the function goes by `_register`
 from chorus.commands.registration import PromoteOption, RegisterOption
 from chorus.commands.registration import register_version as _register
+from models.resources import resolve
 
 if TYPE_CHECKING:
     from models.nlu.metrics import NLUReport
     from models.nlu.training import Progress as TrainProgress
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data" / "nlu" / "concierge.yml"
+# The example application's training data (package data of apps.concierge).
+DEFAULT_DATA = resolve("apps.concierge:data/nlu.yml", must_exist=False)
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.apps import subgraph_env
+
 REPO = Path(__file__).resolve().parents[2]
 PORTS = {"router": 4060, "nlu": 4061, "dialogue": 4062, "generation": 4063}
 CACHE_ROOT = Path(os.environ.get("CHORUS_TEST_CACHE", Path.home() / ".cache/chorus/test-stack"))
@@ -27,7 +29,8 @@ CACHE_ROOT = Path(os.environ.get("CHORUS_TEST_CACHE", Path.home() / ".cache/chor
 
 def _models_key() -> str:
     digest = hashlib.sha256()
-    sources = [*sorted((REPO / "data").rglob("*")), *sorted((REPO / "models").rglob("*.py"))]
+    data = REPO / "apps" / "concierge" / "data"  # the application's training data
+    sources = [*sorted(data.rglob("*")), *sorted((REPO / "models").rglob("*.py"))]
     for path in sources:
         if path.is_file():
             digest.update(str(path.relative_to(REPO)).encode())
@@ -72,6 +75,9 @@ def _write_config(root: Path, data_dir: Path) -> Path:
             f"    app: subgraphs.{name}.app:create_app",
             f"    port: {PORTS[name]}",
         ]
+        env = subgraph_env(name)  # the concierge's data and extensions, as in chorus.yaml
+        if env:
+            lines += ["    env:", *(f"      {key}: {value}" for key, value in env.items())]
     config.write_text("\n".join(lines) + "\n")
     return config
 
