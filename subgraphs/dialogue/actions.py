@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -151,9 +150,6 @@ class ActionRegistry(Mapping[str, RegisteredAction]):
 
     def __len__(self) -> int:
         return len(self._actions)
-
-    def view(self) -> Mapping[str, RegisteredAction]:
-        return MappingProxyType(self._actions)
 
 
 BUILTIN_ACTIONS = ActionRegistry()
