@@ -47,7 +47,7 @@ QUERY = (
     "query($text: String!) { understand(text: $text) { fallback intent { name confidence } "
     "entities { type value start end } model { name version } } }"
 )
-DATA = REPO / "data" / "nlu" / "concierge.yml"
+DATA = REPO / "apps" / "concierge" / "data" / "nlu.yml"
 RAW_BATCH = 32
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import httpx
 
+from chorus.config import load_config
+
 SAY = """mutation($c: ID, $t: String!) { say(conversationId: $c, text: $t) {
   id conversation { id } understanding { intent { name } } action { name } reply { text } } }"""
 TEXTS = [
@@ -155,6 +157,7 @@ def main() -> int:
             args.models_from, data, ignore=shutil.ignore_patterns("*.db-wal", "*.db-shm")
         )
     config = root / "chorus.yaml"
+    repo_config = load_config(Path(__file__).resolve().parent.parent / "chorus.yaml")
     lines = [f"data_dir: {data}", "router:", f"  port: {args.port}", "subgraphs:"]
     for i, name in enumerate(("nlu", "dialogue", "generation"), start=1):
         lines += [
@@ -162,6 +165,9 @@ def main() -> int:
             f"    app: subgraphs.{name}.app:create_app",
             f"    port: {args.port + i}",
         ]
+        env = repo_config.subgraphs[name].env  # the application the subgraphs serve
+        if env:
+            lines += ["    env:", *(f"      {key}: {value}" for key, value in env.items())]
     config.write_text("\n".join(lines) + "\n")
     log = (root / "stack.log").open("wb")
     env = {k: v for k, v in os.environ.items() if k != "CHORUS_DATABASE_URL"}

@@ -200,6 +200,8 @@ def subgraph(
         raise typer.Exit(2) from exc
     os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
     os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
+    for key, value in (sub.env if sub else {}).items():  # the application's wiring, as `chorus dev`
+        os.environ.setdefault(key, value)
     from observability import configure_logging
     from router.server.coalescing_loop import LOOP
 

@@ -8,8 +8,10 @@ subgraph gets. A subgraph written in another language names an SDL file instead.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from chorus.config import ChorusConfig, SubgraphConfig
@@ -21,6 +23,21 @@ SDL_QUERY = "{ _service { sdl } }"
 
 class SchemaUnavailable(RuntimeError):
     """A subgraph's SDL cannot be found without running it; the message says what to set."""
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """The subgraph's `env:` from chorus.yaml while its app is built (as `chorus dev` gives it)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _schema_of(built: Any) -> Any:
@@ -44,7 +61,8 @@ def subgraph_sdl(name: str, sub: SubgraphConfig, config: ChorusConfig) -> str:
             raise SchemaUnavailable(f"subgraph {name}: cannot read sdl {sub.sdl}: {exc}") from exc
     module_name, _, factory = sub.app.partition(":")
     try:
-        built = getattr(importlib.import_module(module_name), factory)()
+        with _environment(sub.env):
+            built = getattr(importlib.import_module(module_name), factory)()
     except (ImportError, AttributeError) as exc:
         raise SchemaUnavailable(f"subgraph {name}: cannot build {sub.app}: {exc}") from exc
     schema = _schema_of(built)

@@ -16,6 +16,7 @@ Against running subgraphs, `chorus compose --config docker/supergraph.yaml
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -29,11 +30,25 @@ SDL_QUERY = "{ _service { sdl } }"
 
 
 def subgraph_sdl(name: str) -> str:
-    """The subgraph's SDL as its `_service` field reports it, from its configured app factory."""
+    """The subgraph's SDL as its `_service` field reports it, from its configured app factory.
+
+    The app is built with the subgraph's `env` from chorus.yaml (the application's data
+    and extensions), as `chorus dev` starts it.
+    """
     config = yaml.safe_load((REPO / "chorus.yaml").read_text())
     target = config["subgraphs"][name]["app"]
     module_name, _, factory = target.partition(":")
-    app = getattr(importlib.import_module(module_name), factory)()
+    env = {str(k): str(v) for k, v in (config["subgraphs"][name].get("env") or {}).items()}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        app = getattr(importlib.import_module(module_name), factory)()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     result = app.state.schema.execute_sync(SDL_QUERY)
     if result.errors:
         raise RuntimeError(f"{name}: {result.errors}")

@@ -12,6 +12,9 @@ from __future__ import annotations
 import importlib.resources
 import re
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 # "pkg.sub:data/file.yml": a dotted module name, a colon, then a relative path. A Windows
 # drive ("C:\\x") or a plain relative path ("data/x.yml") does not match.
@@ -42,3 +45,21 @@ def resolve(spec: str | Path, *, must_exist: bool = True) -> Path:
     if must_exist and not path.exists():
         raise ResourceNotFound(f"{text}: no such file ({path})")
     return path
+
+
+def _setting_path(value: object) -> object:
+    """A settings value naming a data file, resolved; an empty value means "not set"."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | Path):
+        return value  # let pydantic report the wrong type
+    try:
+        return resolve(value)
+    except ResourceNotFound as error:
+        raise ValueError(str(error)) from None
+
+
+# A settings field naming a data file as a path or ``pkg.module:relative/path``: the value
+# is the resolved, existing Path (a missing file fails validation with the value in the message).
+ResourcePath = Annotated[Path, BeforeValidator(_setting_path)]
+OptionalResourcePath = Annotated[Path | None, BeforeValidator(_setting_path)]

@@ -7,17 +7,15 @@ exactly what introspection of the running subgraph returns. Prints one JSON obje
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
 
-import yaml
-
+from chorus.config import load_config
 from chorus.scaffold.errors import ScaffoldError
 from chorus.scaffold.project_python import run_python
+from chorus.schemas import SchemaUnavailable, subgraph_sdl
 
-SDL_QUERY = "{ _service { sdl } }"
 MARKER = "chorus-sdl-probe:"
 
 
@@ -31,19 +29,12 @@ def subgraph_sdls(root: Path) -> dict[str, str]:
 
 
 def read_sdls(config_path: Path) -> dict[str, str]:
-    config = yaml.safe_load(config_path.read_text()) or {}
-    sdls: dict[str, str] = {}
-    for name, sub in (config.get("subgraphs") or {}).items():
-        module_name, _, factory = str(sub["app"]).partition(":")
-        app = getattr(importlib.import_module(module_name), factory)()
-        schema = getattr(getattr(app, "state", None), "schema", None)
-        if schema is None:
-            raise SystemExit(f"{name}: {sub['app']} has no state.schema (not a kit app)")
-        result = schema.execute_sync(SDL_QUERY)
-        if result.errors:
-            raise SystemExit(f"{name}: {result.errors}")
-        sdls[name] = str(result.data["_service"]["sdl"])
-    return sdls
+    """What `chorus compose --stack` reads: each subgraph's `sdl:` file or its app's SDL."""
+    config = load_config(config_path)
+    try:
+        return {name: subgraph_sdl(name, sub, config) for name, sub in config.subgraphs.items()}
+    except SchemaUnavailable as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def main() -> int:

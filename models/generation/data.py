@@ -1,7 +1,9 @@
-"""Where the generation data lives, and loading it as one template bank.
+"""Loading the generation data as one template bank.
 
-The domain file belongs to the dialogue package; generation reads only its
-`responses:` section and adds the paraphrases shipped in `data/generation/`.
+The domain file belongs to the application; generation reads only its
+`responses:` section and adds the paraphrases the application ships beside it.
+Which files those are is configuration (the generation subgraph's settings,
+`chorus train generation` options); nothing here knows an application.
 """
 
 from __future__ import annotations
@@ -10,16 +12,10 @@ from pathlib import Path
 
 from models.generation.templates import ResponseTemplates
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_DOMAIN = REPO / "data" / "dialogue" / "concierge.yml"
-DEFAULT_PARAPHRASES = REPO / "data" / "generation" / "paraphrases.yml"
-DEFAULT_FAQ = REPO / "data" / "generation" / "faq.yml"
 MODEL_NAME = "generation"
 
 
-def load_templates(
-    domain: str | Path = DEFAULT_DOMAIN, paraphrases: str | Path | None = DEFAULT_PARAPHRASES
-) -> ResponseTemplates:
+def load_templates(domain: str | Path, paraphrases: str | Path | None = None) -> ResponseTemplates:
     """The domain's responses plus the paraphrases for the same actions, if the file exists."""
     templates = ResponseTemplates.from_domain_file(domain)
     if paraphrases is not None and Path(paraphrases).exists():

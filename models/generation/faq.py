@@ -1,6 +1,6 @@
 """The FAQ bank: canned answers, each with the questions it answers.
 
-Format (`data/generation/faq.yml`)::
+Format (the file the generation subgraph's CHORUS_GENERATION_FAQ names)::
 
     threshold: 0.5            # cosine similarity below which nothing is retrieved
     actions: [utter_faq]      # actions answered by retrieval over the user's text

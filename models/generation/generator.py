@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     import torch
 
 DEFAULT_MAX_NEW_TOKENS = 48
-PLAIN_INSTRUCTION = (
-    "You are a restaurant concierge. Write one short, friendly reply for the dialogue "
+# The application's own instruction (its persona, its facts) replaces this one: see
+# `instruction` on CausalGenerator.prompt and the generation subgraph's prompt setting.
+DEFAULT_INSTRUCTION = (
+    "You are a helpful assistant. Write one short, friendly reply for the dialogue "
     "action below. Use every given value exactly as written and invent no other facts."
 )
 
@@ -119,15 +121,24 @@ class CausalGenerator:
         own = self.card.max_new_tokens
         return min(limit, own) if own else limit
 
-    def prompt(self, action: str, values: Mapping[str, str], slot_names: list[str]) -> str:
-        """The prompt for one action; delex prompts name slots, plain ones give values."""
+    def prompt(
+        self,
+        action: str,
+        values: Mapping[str, str],
+        slot_names: list[str],
+        instruction: str = DEFAULT_INSTRUCTION,
+    ) -> str:
+        """The prompt for one action; delex prompts name slots, plain ones give values.
+
+        `instruction` opens a plain prompt (the system message of a chat model).
+        """
         if self.delexicalised:
             return prompt_for(action, slot_names)
         facts = ", ".join(f"{name} = {values[name]}" for name in slot_names) or "none"
         user = f"Action: {action}\nValues: {facts}"
         if self._chat:
             messages = [
-                {"role": "system", "content": PLAIN_INSTRUCTION},
+                {"role": "system", "content": instruction},
                 {"role": "user", "content": user},
             ]
             return str(
@@ -135,7 +146,7 @@ class CausalGenerator:
                     messages, tokenize=False, add_generation_prompt=True
                 )
             )
-        return f"{PLAIN_INSTRUCTION}\n{user}\nReply:"
+        return f"{instruction}\n{user}\nReply:"
 
     def warm_up(self) -> None:
         """One tiny generation, so the first real request does not pay for lazy init."""

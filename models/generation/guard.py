@@ -3,7 +3,7 @@
 What a reply must contain comes from the templates: the slots that every
 eligible variant of the action mentions are required, any slot with a value is
 allowed, and numbers are allowed only where a slot value or the templates'
-own wording contains them ("7pm" generated for a booking at 19:00 is invented).
+own wording contains them ("7pm" generated for a time slot of 19:00 is invented).
 A rejected text is never shown; the caller falls back to the template.
 """
 

@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from models import telemetry
 from models.batching import DynamicBatcher, Overloaded
 from models.generation.corpus import prompt_slots
-from models.generation.generator import CausalGenerator, GenerationRequest, GenerationResult
+from models.generation.generator import (
+    DEFAULT_INSTRUCTION,
+    CausalGenerator,
+    GenerationRequest,
+    GenerationResult,
+)
 from models.generation.guard import SlotGuard, Verdict
 from models.generation.reply import (
     GENERATIVE,
@@ -61,6 +66,7 @@ class ResponderOptions:
     max_batch_size: int = 16
     max_wait_ms: float = 2.0
     max_queue: int = 256
+    instruction: str = DEFAULT_INSTRUCTION  # opens prompts of plain (not delex) generators
 
 
 @dataclass
@@ -267,7 +273,7 @@ class Responder:
         job = GenerationJob(
             generator,
             GenerationRequest(
-                generator.prompt(request.action, values, names),
+                generator.prompt(request.action, values, names, self.options.instruction),
                 max_new_tokens=generator.budget(self.options.max_new_tokens),
                 deadline=time.monotonic() + self.options.deadline_s,
                 seed=request.seed,

@@ -109,7 +109,7 @@ class NLUModel:
 
     ``precision`` is the encoder's inference precision: ``fp32`` (the default, what
     training evaluates) or ``bf16`` (autocast; on CPUs with native bfloat16 a batch
-    runs 2-3x faster, and the concierge and SNIPS predictions were unchanged, see
+    runs 2-3x faster, and the example app's and SNIPS predictions were unchanged, see
     bench/README-inference.md).
     """
 

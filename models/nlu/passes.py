@@ -4,7 +4,7 @@ A pass costs a fixed overhead (Python and per-operator dispatch, the same for on
 utterance or thirty-two) plus work proportional to its padded size, rows times
 the longest row. Sorting by length and cutting where that total is smallest is a
 small dynamic programme; it keeps a short "hi" from being padded to the length
-of a long booking request without scattering a batch into many tiny passes.
+of a long, detailed request without scattering a batch into many tiny passes.
 """
 
 from __future__ import annotations

@@ -13,9 +13,12 @@ from subgraphs.kit import create_app as kit_app
 def create_app(
     settings: DialogueSettings | None = None, *, service: DialogueService | None = None
 ) -> Starlette:
-    """The subgraph; `/ready` turns 200 once the database answers with our tables."""
+    """The subgraph; `/ready` turns 200 once the database answers with our tables.
+
+    Without a domain configured (CHORUS_DIALOGUE_DOMAIN) this raises DialogueConfigError.
+    """
     service = service or DialogueService(settings)
-    schema = build_schema()
+    schema = build_schema(service.extensions)
     app = kit_app(
         schema,
         name="dialogue",

@@ -12,31 +12,14 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-# Custom actions the dialogue subgraph implements (see policy.py), with the
-# responses each of them may hand over to.
-CUSTOM_ACTIONS: dict[str, tuple[str, ...]] = {
-    "action_submit_booking": (),
-    "action_change_booking": (
-        "utter_booking_changed",
-        "utter_ask_change_details",
-        "utter_change_rejected",
-        "utter_no_booking_found",
-    ),
-    "action_cancel_booking": (
-        "utter_booking_cancelled",
-        "utter_booking_aborted",
-        "utter_no_booking_found",
-    ),
-    "action_deactivate_form": (),
-}
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SlotType = Literal["text", "integer", "float", "boolean", "date", "time", "categorical", "any"]
@@ -45,6 +28,13 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class DomainError(ValueError):
     """The domain file is missing, unreadable or inconsistent."""
+
+
+class KnownAction(Protocol):
+    """A custom action as the domain check sees it (see actions.RegisteredAction)."""
+
+    @property
+    def responses(self) -> tuple[str, ...]: ...
 
 
 class _Strict(BaseModel):
@@ -198,7 +188,7 @@ class Domain(_Strict):
         return list(self.slots)
 
 
-def _check_references(domain: Domain) -> list[str]:
+def _check_references(domain: Domain, custom: Mapping[str, KnownAction]) -> list[str]:
     problems: list[str] = []
     intents, entities = set(domain.intents), set(domain.entities)
     for label, names in (
@@ -217,12 +207,14 @@ def _check_references(domain: Domain) -> list[str]:
             problems.append(f"duplicate {label} names: {', '.join(duplicates)}")
 
     for name in domain.actions:
-        if name not in CUSTOM_ACTIONS:
-            known = ", ".join(sorted(CUSTOM_ACTIONS))
+        if name not in custom:
+            known = ", ".join(sorted(custom)) or "none"
             problems.append(
-                f"actions: {name!r} is not a custom action this subgraph runs ({known})"
+                f"actions: {name!r} is not a custom action this subgraph runs ({known}); "
+                "register it in an application's ActionRegistry"
             )
-        for follow_up in CUSTOM_ACTIONS.get(name, ()):
+            continue
+        for follow_up in custom[name].responses:
             if follow_up not in domain.responses:
                 problems.append(f"actions: {name} needs a response {follow_up!r}")
     for name in domain.responses:
@@ -308,8 +300,17 @@ def _placeholders(text: str) -> list[str]:
         return [f"<unbalanced braces: {error}>"]
 
 
-def parse_domain(data: Any, *, source: str = "<domain>") -> Domain:
-    """Validate already-parsed YAML data; raise DomainError with every problem."""
+def parse_domain(
+    data: Any, *, source: str = "<domain>", actions: Mapping[str, KnownAction] | None = None
+) -> Domain:
+    """Validate already-parsed YAML data; raise DomainError with every problem.
+
+    `actions` are the custom actions the domain may name (default: the built-in ones).
+    """
+    if actions is None:
+        from .actions import BUILTIN_ACTIONS  # actions.py builds on this module
+
+        actions = BUILTIN_ACTIONS
     if not isinstance(data, dict):
         raise DomainError(f"{source}: the domain must be a mapping at the top level")
     try:
@@ -320,7 +321,7 @@ def parse_domain(data: Any, *, source: str = "<domain>") -> Domain:
             location = ".".join(str(part) for part in item["loc"]) or "<top>"
             lines.append(f"{location}: {item['msg']}")
         raise DomainError(_report(source, lines)) from None
-    problems = _check_references(domain)
+    problems = _check_references(domain, actions)
     if problems:
         raise DomainError(_report(source, problems))
     return domain
@@ -330,8 +331,8 @@ def _report(source: str, problems: list[str]) -> str:
     return f"{source}: invalid domain\n" + "\n".join(f"  {p}" for p in problems)
 
 
-def load_domain(path: str | Path) -> Domain:
-    """Read and validate a domain YAML file."""
+def load_domain(path: str | Path, *, actions: Mapping[str, KnownAction] | None = None) -> Domain:
+    """Read and validate a domain YAML file (see `parse_domain` for `actions`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -341,9 +342,4 @@ def load_domain(path: str | Path) -> Domain:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise DomainError(f"{path}: not valid YAML ({error})") from None
-    return parse_domain(data, source=str(path))
-
-
-def default_domain_path() -> Path:
-    """The concierge domain shipped in data/dialogue/."""
-    return Path(__file__).resolve().parents[2] / "data" / "dialogue" / "concierge.yml"
+    return parse_domain(data, source=str(path), actions=actions)

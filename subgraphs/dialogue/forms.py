@@ -157,7 +157,7 @@ def run_form(
     """Run a form for one turn; mutate `state`; return the actions to run next."""
     form: Form = domain.forms[form_name]
     if state.active_form != form_name:
-        # A fresh activation starts a fresh booking, not a copy of the last one.
+        # A fresh activation starts from empty slots, not from the last run's values.
         for name in form.required_slots:
             state.slots[name] = None
         state.active_form = form_name

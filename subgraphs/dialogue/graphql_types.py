@@ -7,7 +7,6 @@ contract (ARCHITECTURE.md).
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from typing import Any
 
@@ -15,7 +14,6 @@ import strawberry
 
 from subgraphs.dialogue.domain import Domain
 from subgraphs.dialogue.tracker import ActionRecord
-from subgraphs.dialogue.views import BookingView
 
 
 @strawberry.federation.type(shareable=True)
@@ -93,32 +91,3 @@ class TurnStatus(enum.Enum):
     UNDERSTOOD = "understood"
     DONE = "done"
     SKIPPED = "skipped"
-
-
-@strawberry.type
-class Booking:
-    id: strawberry.ID
-    conversation_id: strawberry.ID
-    name: str | None
-    party_size: int | None
-    date: dt.date | None
-    time: str | None = strawberry.field(description='"HH:MM", local time of the venue')
-    cuisine: str | None
-    status: str = strawberry.field(description="confirmed or cancelled")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @classmethod
-    def of(cls, view: BookingView) -> Booking:
-        return cls(
-            id=strawberry.ID(view.id),
-            conversation_id=strawberry.ID(view.conversation_id),
-            name=view.name,
-            party_size=view.party_size,
-            date=view.date,
-            time=view.time.strftime("%H:%M") if view.time else None,
-            cuisine=view.cuisine,
-            status=view.status,
-            created_at=view.created_at,
-            updated_at=view.updated_at,
-        )

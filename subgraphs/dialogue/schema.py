@@ -4,20 +4,28 @@ The dialogue owns `Conversation` and `Turn`. `Turn.action` `@requires` the
 NLU's understanding: the router resolves it through `_entities` with the
 understanding in the representation, and the policy runs there, once per
 turn (see store.py for ordering and idempotency).
+
+Applications add fields to `Query` and `Conversation` (extension.py), so the
+schema is built per app by `build_schema(extensions)`: the `Conversation` and
+`Turn` classes in the schema are built there, with the extensions' fields, on
+the base types below (`ConversationFields`, `TurnHead`, `TurnTail`), which
+never appear in the schema themselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
 from pydantic import ValidationError
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from subgraphs.dialogue.extension import DialogueExtension
 from subgraphs.dialogue.graphql_types import (
     Action,
-    Booking,
     SlotValue,
     TurnStatus,
     Understanding,
@@ -26,7 +34,7 @@ from subgraphs.dialogue.graphql_types import (
 from subgraphs.dialogue.service import DialogueService
 from subgraphs.dialogue.store import ConversationNotFound, TurnNotFound
 from subgraphs.dialogue.tracker import UnderstandingIn
-from subgraphs.dialogue.views import TurnView
+from subgraphs.dialogue.views import ConversationView, TurnView
 from subgraphs.kit import user_error
 
 REQUIRES_UNDERSTANDING = (
@@ -38,8 +46,8 @@ def _service(info: Info) -> DialogueService:
     return info.context["dialogue"]
 
 
-@strawberry.federation.type(keys=["id"])
-class Conversation:
+@strawberry.type(name="DialogueConversationFields")
+class ConversationFields:
     id: strawberry.ID
     created_at: dt.datetime
     turn_count: int
@@ -47,28 +55,39 @@ class Conversation:
     requested_slot: str | None
     slots: list[SlotValue]
 
-    @strawberry.field(description="Turns in order; `last` keeps only the most recent ones.")
-    async def turns(self, info: Info, last: int | None = None) -> list[Turn]:
-        views = await _service(info).store.turns_of(str(self.id))
-        if last is not None:
-            views = views[-last:] if last > 0 else []
-        return [Turn.of(view) for view in views]
-
-    @strawberry.field
-    async def bookings(self, info: Info) -> list[Booking]:
-        views = await _service(info).store.bookings(conversation_id=str(self.id))
-        return [Booking.of(view) for view in views]
+    @classmethod
+    def of(cls, view: ConversationView, service: DialogueService) -> Any:
+        return cls(
+            id=strawberry.ID(view.id),
+            created_at=view.created_at,
+            turn_count=view.turn_count,
+            active_form=view.state.active_form,
+            requested_slot=view.state.requested_slot,
+            slots=slot_values(view.state.slots, service.domain),
+        )
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID, **_: Any) -> Conversation:
-        conversation = await _load_conversation(info, str(id))
+    async def load(cls, info: Info, conversation_id: str) -> Any:
+        """The conversation as this class, or None when there is none."""
+        service = _service(info)
+        try:
+            view = await service.store.conversation(conversation_id)
+        except ConversationNotFound:
+            return None
+        return cls.of(view, service)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID, **_: Any) -> Any:
+        conversation = await cls.load(info, str(id))
         if conversation is None:
             raise user_error(f"unknown conversation {id!r}", "NOT_FOUND")
         return conversation
 
 
-@strawberry.federation.type(keys=["id"])
-class Turn:
+@strawberry.type(name="DialogueTurnHead")
+class TurnHead:
+    """The fields of `Turn` before `conversation`."""
+
     id: strawberry.ID
     index: int
     text: str
@@ -84,11 +103,32 @@ class Turn:
             "RESOLVED_ELSEWHERE",
         )
 
-    @strawberry.field
-    async def conversation(self, info: Info) -> Conversation:
-        conversation = await _load_conversation(info, self.view.conversation_id)
-        assert conversation is not None  # turns cascade with their conversation
-        return conversation
+    @classmethod
+    def of(cls, view: TurnView, understanding: Any = None) -> Any:
+        return cls(
+            id=strawberry.ID(view.id),
+            index=view.index,
+            text=view.text,
+            status=TurnStatus(view.status),
+            created_at=view.created_at,
+            view=view,
+            given_understanding=understanding,
+        )
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info, id: strawberry.ID, understanding: Any = None, **_: Any
+    ) -> Any:
+        try:
+            view = await _service(info).store.turn(str(id))
+        except TurnNotFound:
+            raise user_error(f"unknown turn {id!r}", "NOT_FOUND") from None
+        return cls.of(view, understanding)
+
+
+@strawberry.type(name="DialogueTurnTail")
+class TurnTail:
+    """The fields of `Turn` after `conversation`; on a turn, `self` also has TurnHead's."""
 
     @strawberry.federation.field(
         requires=[REQUIRES_UNDERSTANDING],
@@ -111,7 +151,7 @@ class Turn:
         domain = _service(info).domain
         return [Action.of(record, domain) for record in view.actions]
 
-    async def _settled(self, info: Info) -> TurnView:
+    async def _settled(self: Any, info: Info) -> TurnView:
         if self.view.settled:
             return self.view
         if self.given_understanding is None:
@@ -135,108 +175,103 @@ class Turn:
             raise user_error(f"unknown turn {self.id!r}", "NOT_FOUND") from None
         return self.view
 
-    @classmethod
-    def of(cls, view: TurnView, understanding: Any = None) -> Turn:
-        return cls(
-            id=strawberry.ID(view.id),
-            index=view.index,
-            text=view.text,
-            status=TurnStatus(view.status),
-            created_at=view.created_at,
-            view=view,
-            given_understanding=understanding,
-        )
 
-    @classmethod
-    async def resolve_reference(
-        cls, info: Info, id: strawberry.ID, understanding: Any = None, **_: Any
-    ) -> Turn:
-        try:
-            view = await _service(info).store.turn(str(id))
-        except TurnNotFound:
-            raise user_error(f"unknown turn {id!r}", "NOT_FOUND") from None
-        return cls.of(view, understanding)
-
-
-async def _load_conversation(info: Info, conversation_id: str) -> Conversation | None:
+async def _say(info: Info, text: str, conversation_id: strawberry.ID | None) -> TurnView:
     service = _service(info)
+    limit = service.settings.max_text_length
+    if not text.strip():
+        raise user_error("text must not be empty")
+    if len(text) > limit:
+        raise user_error(
+            f"text is {len(text)} characters long; the limit is {limit}",
+            max_length=limit,
+        )
+    if conversation_id is not None and not str(conversation_id).strip():
+        raise user_error("conversationId must not be empty (pass null for a new conversation)")
     try:
-        view = await service.store.conversation(conversation_id)
+        return await service.store.say(
+            str(conversation_id) if conversation_id is not None else None, text
+        )
     except ConversationNotFound:
-        return None
-    return Conversation(
-        id=strawberry.ID(view.id),
-        created_at=view.created_at,
-        turn_count=view.turn_count,
-        active_form=view.state.active_form,
-        requested_slot=view.state.requested_slot,
-        slots=slot_values(view.state.slots, service.domain),
+        raise user_error(f"unknown conversation {conversation_id!r}", "NOT_FOUND") from None
+
+
+def build_schema(extensions: Sequence[DialogueExtension] = ()) -> strawberry.federation.Schema:
+    """The dialogue schema with the extensions' fields on `Query` and `Conversation`."""
+    # `Conversation.turns` and `Turn.conversation` name each other's final class, so they
+    # go on two small bases created undecorated, given their fields once both final
+    # classes exist, then decorated before the final classes are. Fields keep the order
+    # of the bases: TurnHead, conversation, TurnTail; ConversationFields, turns, mixins.
+    mixins = tuple(e.conversation for e in extensions if e.conversation is not None)
+    with_turns: Any = type("DialogueConversationTurns", (ConversationFields,), {})
+    with_conversation: Any = type("DialogueTurnConversation", (TurnHead,), {})
+    conversation_cls: Any = type("Conversation", (with_turns, *mixins), {})
+    turn_cls: Any = type("Turn", (with_conversation, TurnTail), {})
+
+    async def turns(root: Any, info: Info, last: int | None = None) -> list[Any]:
+        views = await _service(info).store.turns_of(str(root.id))
+        if last is not None:
+            views = views[-last:] if last > 0 else []
+        return [turn_cls.of(view) for view in views]
+
+    async def conversation_of_turn(root: Any, info: Info) -> Any:
+        conversation = await conversation_cls.load(info, root.view.conversation_id)
+        assert conversation is not None  # turns cascade with their conversation
+        return conversation
+
+    with_turns.turns = strawberry.field(
+        resolver=turns,
+        graphql_type=list[turn_cls],
+        description="Turns in order; `last` keeps only the most recent ones.",
     )
+    with_conversation.conversation = strawberry.field(
+        resolver=conversation_of_turn, graphql_type=conversation_cls
+    )
+    strawberry.type(with_turns)
+    strawberry.type(with_conversation)
+    conversation_cls = strawberry.federation.type(conversation_cls, keys=["id"])
+    turn_cls = strawberry.federation.type(turn_cls, keys=["id"])
 
+    async def conversation(info: Info, id: strawberry.ID) -> Any:
+        return await conversation_cls.load(info, str(id))
 
-@strawberry.type
-class Query:
-    @strawberry.field
-    async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
-        return await _load_conversation(info, str(id))
-
-    @strawberry.field
-    async def turn(self, info: Info, id: strawberry.ID) -> Turn | None:
+    async def turn(info: Info, id: strawberry.ID) -> Any:
         try:
-            return Turn.of(await _service(info).store.turn(str(id)))
+            return turn_cls.of(await _service(info).store.turn(str(id)))
         except TurnNotFound:
             return None
 
-    @strawberry.field(description="Bookings, oldest first; filter by conversation or status.")
-    async def bookings(
-        self,
-        info: Info,
-        conversation_id: strawberry.ID | None = None,
-        status: str | None = None,
-        limit: int = 100,
-    ) -> list[Booking]:
-        if not 1 <= limit <= 1000:
-            raise user_error("limit must be between 1 and 1000")
-        views = await _service(info).store.bookings(
-            conversation_id=str(conversation_id) if conversation_id is not None else None,
-            status=status,
-            limit=limit,
-        )
-        return [Booking.of(view) for view in views]
+    async def say(info: Info, text: str, conversation_id: strawberry.ID | None = None) -> Any:
+        return turn_cls.of(await _say(info, text, conversation_id))
 
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(
-        description="Add the user's message to a conversation (a new one when the id is "
-        "null). Ask for `action` (through the router) to run the dialogue policy."
+    dialogue_query: Any = type(
+        "Query",
+        (),
+        {
+            "conversation": strawberry.field(
+                resolver=conversation, graphql_type=conversation_cls | None
+            ),
+            "turn": strawberry.field(resolver=turn, graphql_type=turn_cls | None),
+        },
     )
-    async def say(
-        self, info: Info, text: str, conversation_id: strawberry.ID | None = None
-    ) -> Turn:
-        service = _service(info)
-        limit = service.settings.max_text_length
-        if not text.strip():
-            raise user_error("text must not be empty")
-        if len(text) > limit:
-            raise user_error(
-                f"text is {len(text)} characters long; the limit is {limit}",
-                max_length=limit,
+    mutation: Any = type(
+        "Mutation",
+        (),
+        {
+            "say": strawberry.mutation(
+                resolver=say,
+                graphql_type=turn_cls,
+                description="Add the user's message to a conversation (a new one when the id "
+                "is null). Ask for `action` (through the router) to run the dialogue policy.",
             )
-        if conversation_id is not None and not str(conversation_id).strip():
-            raise user_error("conversationId must not be empty (pass null for a new conversation)")
-        try:
-            view = await service.store.say(
-                str(conversation_id) if conversation_id is not None else None, text
-            )
-        except ConversationNotFound:
-            raise user_error(f"unknown conversation {conversation_id!r}", "NOT_FOUND") from None
-        return Turn.of(view)
-
-
-def build_schema() -> strawberry.federation.Schema:
+        },
+    )
+    queries = (
+        strawberry.type(dialogue_query),
+        *(e.query for e in extensions if e.query is not None),
+    )
     return strawberry.federation.Schema(
-        query=Query,
-        mutation=Mutation,
-        types=[Conversation, Turn],
+        query=merge_types("Query", queries) if len(queries) > 1 else queries[0],
+        mutation=strawberry.type(mutation),
+        types=[conversation_cls, turn_cls],
     )

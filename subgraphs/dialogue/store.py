@@ -1,4 +1,4 @@
-"""Conversations, turns and bookings in SQL, applied once and in order.
+"""Conversations and turns in SQL, applied once and in order.
 
 `say` appends a turn with the next index under the conversation's lock.
 `resolve_action` is called when the router brings the turn's understanding;
@@ -7,8 +7,8 @@ order, although the resolutions of concurrent requests arrive in any order:
 
 1. Under the conversation lock, store the understanding on the turn and
    apply every consecutive turn whose understanding is there, starting after
-   `applied_index`. Each applied turn stores its actions, the slots after it
-   and its booking effects in that same transaction.
+   `applied_index`. Each applied turn stores its actions and the slots after
+   it in that same transaction, in which its custom actions did their writes.
 2. If our turn is still waiting for an earlier one, sleep until signalled
    (this process) or the poll interval passes (other replicas), then look
    again. Whoever delivers the missing understanding applies the backlog.
@@ -31,14 +31,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .booking_rows import active_booking, apply_effect
 from .domain import Domain
 from .locking import lock_conversation
 from .policy import Policy
 from .signals import TurnSignals
-from .tables import DONE, PENDING, SKIPPED, UNDERSTOOD, bookings, conversations, turns
-from .tracker import ActionRecord, ActiveBooking, DialogueState, UnderstandingIn
-from .views import BookingView, ConversationView, TurnView, aware, turn_view
+from .tables import DONE, PENDING, SKIPPED, UNDERSTOOD, conversations, turns
+from .tracker import ActionRecord, DialogueState, UnderstandingIn
+from .views import ConversationView, TurnView, aware, turn_view
 
 LISTEN = "action_listen"
 
@@ -77,7 +76,6 @@ class DialogueStore:
         wait_timeout: float = 10.0,
         poll_interval: float = 0.05,
         clock: Callable[[], datetime] = utc_now,
-        new_booking_id: Callable[[], str] = lambda: uuid.uuid4().hex[:10].upper(),
     ) -> None:
         self.engine = engine
         self.domain = domain
@@ -85,7 +83,6 @@ class DialogueStore:
         self.wait_timeout = wait_timeout
         self.poll_interval = poll_interval
         self.clock = clock
-        self.new_booking_id = new_booking_id
         self.signals = TurnSignals()
 
     # -- writes -----------------------------------------------------------
@@ -190,29 +187,21 @@ class DialogueStore:
             conversation.last_action,
         )
         applied_index = conversation.applied_index
-        booking: ActiveBooking | None = None
-        booking_loaded = False
         now = self.clock()
         for row in rows:
             index = row._mapping["index"]  # Row.index is tuple.index
             if index != applied_index + 1:
                 break
             if row.status == UNDERSTOOD:
-                if not booking_loaded:
-                    booking, booking_loaded = (
-                        await active_booking(conn, conversation.id),
-                        True,
-                    )
-                outcome = self.policy.run(
+                outcome = await self.policy.run(
                     state,
                     UnderstandingIn.model_validate(row.understanding),
                     row.text,
                     now=now.astimezone(self.domain.venue.tz),
-                    booking=booking,
-                    new_id=self.new_booking_id,
+                    connection=conn,
+                    conversation_id=conversation.id,
+                    turn_id=row.id,
                 )
-                for effect in outcome.effects:
-                    booking = await apply_effect(conn, conversation.id, row.id, effect, now)
                 state = outcome.state
                 await self._settle(conn, row.id, DONE, outcome.actions, state, now)
             elif row.status == PENDING and index < skip_before:
@@ -292,30 +281,3 @@ class DialogueStore:
         return ConversationView(
             row.id, aware(row.created_at), row.turn_count, row.applied_index, state
         )
-
-    async def bookings(
-        self, conversation_id: str | None = None, status: str | None = None, limit: int = 100
-    ) -> list[BookingView]:
-        query = sa.select(bookings).order_by(bookings.c.created_at, bookings.c.id).limit(limit)
-        if conversation_id is not None:
-            query = query.where(bookings.c.conversation_id == conversation_id)
-        if status is not None:
-            query = query.where(bookings.c.status == status)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [
-            BookingView(
-                r.id,
-                r.conversation_id,
-                r.turn_id,
-                r.name,
-                r.party_size,
-                r.date,
-                r.time,
-                r.cuisine,
-                r.status,
-                aware(r.created_at),
-                aware(r.updated_at),
-            )
-            for r in rows
-        ]

@@ -58,34 +58,3 @@ turns = sa.Table(
     sa.Column("applied_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("conversation_id", "index", name="uq_dialogue_turns_conversation_index"),
 )
-
-bookings = sa.Table(
-    "dialogue_bookings",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column(
-        "conversation_id",
-        sa.String(64),
-        sa.ForeignKey(
-            "dialogue_conversations.id",
-            ondelete="CASCADE",
-            name="fk_dialogue_bookings_conversation",
-        ),
-        nullable=False,
-        index=True,
-    ),
-    sa.Column(
-        "turn_id",
-        sa.String(64),
-        sa.ForeignKey("dialogue_turns.id", name="fk_dialogue_bookings_turn"),
-        nullable=False,
-    ),
-    sa.Column("name", sa.String(200)),
-    sa.Column("party_size", sa.Integer),
-    sa.Column("date", sa.Date),
-    sa.Column("time", sa.Time),
-    sa.Column("cuisine", sa.String(100)),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)

@@ -1,8 +1,8 @@
-"""What the policy reads and writes: conversation state, actions, side effects.
+"""What the policy reads and writes: conversation state, the actions it ran, their events.
 
-These are plain values so the policy stays a pure function: the store loads a
-`DialogueState`, the policy returns a `TurnOutcome`, and the store writes the
-outcome (state, actions, booking effects) in one transaction.
+The store loads a `DialogueState`, the policy returns a `TurnOutcome`, and the
+store writes the outcome (state, actions) in the transaction in which custom
+actions wrote theirs.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-# Booking columns filled from the slots of the same name.
-BOOKING_FIELDS = ("name", "party_size", "date", "time", "cuisine")
 
 
 class IntentIn(BaseModel):
@@ -76,39 +73,11 @@ class ActionRecord:
         return cls(data["name"], dict(data["slots"]), data["activeForm"], data["requestedSlot"])
 
 
-@dataclass(frozen=True)
-class ActiveBooking:
-    """The conversation's current confirmed booking."""
-
-    id: str
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CreateBooking:
-    booking_id: str
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class UpdateBooking:
-    booking_id: str
-    changes: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CancelBooking:
-    booking_id: str
-
-
-BookingEffect = CreateBooking | UpdateBooking | CancelBooking
-
-
 @dataclass
 class TurnOutcome:
     actions: list[ActionRecord]
     state: DialogueState
-    effects: list[BookingEffect]
+    events: list[object]  # what custom actions reported doing, in order
     truncated: bool = False
 
     @property

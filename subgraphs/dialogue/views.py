@@ -1,9 +1,9 @@
-"""Read-only views of stored conversations, turns and bookings."""
+"""Read-only views of stored conversations and turns."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -37,21 +37,6 @@ class ConversationView:
     turn_count: int
     applied_index: int
     state: DialogueState
-
-
-@dataclass(frozen=True)
-class BookingView:
-    id: str
-    conversation_id: str
-    turn_id: str
-    name: str | None
-    party_size: int | None
-    date: date | None
-    time: time | None
-    cuisine: str | None
-    status: str
-    created_at: datetime
-    updated_at: datetime
 
 
 def aware(moment: datetime) -> datetime:

@@ -14,7 +14,10 @@ NAME = "generation"
 
 
 def create_app(settings: GenerationSettings | None = None) -> Starlette:
+    """The subgraph; without a domain configured (CHORUS_GENERATION_DOMAIN) this raises
+    GenerationConfigError."""
     settings = settings or GenerationSettings()
+    settings.require_domain()
     generator = served_generator(settings)
     # With generation off the generator is declared (its admin mutation exists) but never loaded.
     runtime = GenerationRuntime(settings, generator if settings.generation_generative else None)

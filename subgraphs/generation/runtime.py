@@ -21,11 +21,11 @@ from models.generation.embedding import SentenceEmbedder
 from models.generation.faq import FaqBank
 from models.generation.responder import Responder, ResponderOptions
 from models.generation.retrieval import FaqSelector
-from models.generation.store import ReplyStore
 from subgraphs.generation.generator import GeneratorModel, ServedGenerator
 from subgraphs.generation.metrics import record_reply
 from subgraphs.generation.service import ReplyService
 from subgraphs.generation.settings import GenerationSettings
+from subgraphs.generation.store import ReplyStore
 
 log = logging.getLogger("chorus.generation")
 
@@ -54,7 +54,7 @@ class GenerationRuntime:
         s = self.settings
         configure_torch(s.torch_threads)
         self.engine = create_engine(s.resolved_database_url())
-        templates = load_templates(s.generation_domain, s.generation_paraphrases)
+        templates = load_templates(s.require_domain(), s.generation_paraphrases)
         selector, embed = None, None
         if s.generation_faq is not None and Path(s.generation_faq).exists():
             bank = FaqBank.from_file(s.generation_faq)
@@ -73,6 +73,7 @@ class GenerationRuntime:
                 generative=s.generation_generative,
                 max_batch_size=s.generation_max_batch_size,
                 max_queue=s.generation_max_queue,
+                instruction=s.instruction(),
             ),
         )
         await responder.start()

@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator
 
 from models.generation.reply import Reply, ReplyChunk, word_chunks
 from models.generation.responder import ReplyRequest, Responder
-from models.generation.store import ReplyStore
 from subgraphs.generation.live import LiveReply
+from subgraphs.generation.store import ReplyStore
 
 POLL_S = 0.2
 

@@ -1,4 +1,16 @@
-"""Settings of the generation subgraph, from `CHORUS_*` environment variables."""
+"""Settings of the generation subgraph, from `CHORUS_*` environment variables.
+
+The subgraph ships no data: the application names its domain file (whose
+`responses:` are the templates), and optionally its paraphrases, FAQ bank and
+the instruction that opens prompts of plain language models, e.g. in
+``chorus.yaml`` under ``subgraphs.generation.env``::
+
+    CHORUS_GENERATION_DOMAIN: myapp:data/domain.yml
+    CHORUS_GENERATION_FAQ: myapp:data/faq.yml
+
+File settings take a path or ``package.module:relative/path`` (package data, see
+``models.resources``); a named file that does not exist is an error.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +19,13 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.generation.data import DEFAULT_DOMAIN, DEFAULT_FAQ, DEFAULT_PARAPHRASES, MODEL_NAME
+from models.generation.data import MODEL_NAME
+from models.generation.generator import DEFAULT_INSTRUCTION
+from models.resources import OptionalResourcePath
+
+
+class GenerationConfigError(ValueError):
+    """The generation subgraph was started without the data it needs."""
 
 
 class GenerationSettings(BaseSettings):
@@ -19,12 +37,19 @@ class GenerationSettings(BaseSettings):
     data_dir: Path = Path(".chorus")
     torch_threads: int = Field(default=1, ge=1)
 
-    generation_domain: Path = Field(
-        default=DEFAULT_DOMAIN, description="domain file whose responses: are the templates"
+    generation_domain: OptionalResourcePath = Field(
+        default=None, description="the application's domain file: its responses: are the templates"
     )
-    generation_paraphrases: Path | None = DEFAULT_PARAPHRASES
-    generation_faq: Path | None = Field(
-        default=DEFAULT_FAQ, description="FAQ bank for retrieval; unset to disable retrieval"
+    generation_paraphrases: OptionalResourcePath = Field(
+        default=None, description="extra response variants (same format)"
+    )
+    generation_faq: OptionalResourcePath = Field(
+        default=None, description="FAQ bank for retrieval; unset: no retrieval"
+    )
+    generation_prompt: OptionalResourcePath = Field(
+        default=None,
+        description="text file: the instruction that opens prompts of plain language models "
+        "(unset: a generic one)",
     )
     generation_model_name: str = Field(
         default=MODEL_NAME, description="registry name whose production version is served"
@@ -56,3 +81,23 @@ class GenerationSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'chorus.db').resolve()}"
+
+    def require_domain(self) -> Path:
+        """The domain file, or a clear error saying how to name one."""
+        if self.generation_domain is None:
+            raise GenerationConfigError(
+                "the generation subgraph has no domain: set CHORUS_GENERATION_DOMAIN to the "
+                "application's domain file (a path or pkg.module:relative/path, e.g. "
+                "myapp:data/domain.yml), for instance under subgraphs.generation.env in "
+                "chorus.yaml"
+            )
+        return self.generation_domain
+
+    def instruction(self) -> str:
+        """The application's prompt instruction (the file's text), else the generic one."""
+        if self.generation_prompt is None:
+            return DEFAULT_INSTRUCTION
+        text = self.generation_prompt.read_text(encoding="utf-8").strip()
+        if not text:
+            raise GenerationConfigError(f"{self.generation_prompt}: the prompt file is empty")
+        return text

@@ -219,13 +219,14 @@ def test_one_image_serves_every_service() -> None:
 
 
 CONTEXT_PROBE = """
-import importlib, json
+import importlib, json, os
 from pathlib import Path
 import yaml
 root = Path.cwd().resolve()
 config = yaml.safe_load(Path("chorus.yaml").read_text())
 out = {}
 for name, sub in config["subgraphs"].items():
+    os.environ.update(sub.get("env") or {})  # as `chorus dev` starts it
     module_name, _, factory = sub["app"].partition(":")
     module = importlib.import_module(module_name)
     app = getattr(module, factory)()

@@ -12,11 +12,17 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 import migrations
+from apps.concierge.tables import metadata as concierge_metadata
 from models.db import create_engine
 from subgraphs.dialogue.app import create_app
-from subgraphs.dialogue.tables import metadata
+from subgraphs.dialogue.settings import DialogueConfigError
+from subgraphs.dialogue.tables import metadata as dialogue_metadata
+from tests.helpers.apps import use_concierge_env
 from tests.helpers.dialogue import dialogue_client, understanding
 from tests.helpers.stack_migrations import DIALOGUE
+
+# The dialogue's tables and those of the application it serves (the bookings).
+TABLES = {**dialogue_metadata.tables, **concierge_metadata.tables}
 
 
 def _ready(client: TestClient) -> dict[str, object]:
@@ -35,6 +41,7 @@ def test_create_app_reads_the_environment_and_serves_a_turn(
     migrations.upgrade(url, owners=DIALOGUE)
     monkeypatch.setenv("CHORUS_DATABASE_URL", url)
     monkeypatch.setenv("CHORUS_DIALOGUE_MAX_TEXT_LENGTH", "40")
+    use_concierge_env(monkeypatch, "dialogue")
     app = create_app()
     assert app.state.dialogue.settings.max_text_length == 40
     with TestClient(app) as client:
@@ -64,11 +71,23 @@ def test_not_ready_until_migrated(
     monkeypatch: pytest.MonkeyPatch, unmigrated_sqlite_url: str
 ) -> None:
     monkeypatch.setenv("CHORUS_DATABASE_URL", unmigrated_sqlite_url)
+    use_concierge_env(monkeypatch, "dialogue")
     with TestClient(create_app()) as client:
         body = _ready(client)
         assert body["ready"] is False
         assert "chorus migrate" in str(body["error"])
         assert client.get("/health").status_code == 200
+
+
+def test_without_a_domain_the_subgraph_says_what_to_configure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CHORUS_DIALOGUE_DOMAIN", raising=False)
+    with pytest.raises(DialogueConfigError, match="set CHORUS_DIALOGUE_DOMAIN"):
+        create_app()
+    monkeypatch.setenv("CHORUS_DIALOGUE_DOMAIN", "no_such_package_xyz:data/domain.yml")
+    with pytest.raises(ValueError, match="no package 'no_such_package_xyz'"):
+        create_app()
 
 
 def test_schema_follows_the_pipeline_contract(tmp_path: Path) -> None:
@@ -166,13 +185,13 @@ async def test_migration_0002_matches_the_tables(dialogue_db_url: str) -> None:
                             for u in inspector.get_unique_constraints(table)
                         ),
                     }
-                    for table in metadata.tables
+                    for table in TABLES
                 }
 
             migrated = await conn.run_sync(inspect)
     finally:
         await engine.dispose()
-    for name, table in metadata.tables.items():
+    for name, table in TABLES.items():
         assert set(migrated[name]["columns"]) == {c.name for c in table.columns}, name  # type: ignore[arg-type]
         for column in table.columns:
             assert migrated[name]["columns"][column.name][1] == column.nullable, (name, column.name)  # type: ignore[index]

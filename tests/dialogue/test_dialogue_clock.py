@@ -9,6 +9,7 @@ import pytest
 from subgraphs.dialogue.service import DialogueService
 from subgraphs.dialogue.settings import DialogueSettings
 from subgraphs.dialogue.store import clock_from
+from tests.helpers.apps import use_concierge_env
 
 
 def test_a_started_clock_reads_its_start_and_runs_on() -> None:
@@ -25,6 +26,7 @@ def test_a_start_without_offset_is_refused() -> None:
 
 
 def test_the_setting_moves_the_service_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_concierge_env(monkeypatch, "dialogue")
     monkeypatch.setenv("CHORUS_DIALOGUE_CLOCK_START", "2030-01-01T09:00:00+01:00")
     service = DialogueService(DialogueSettings())
     now = service.store.clock()

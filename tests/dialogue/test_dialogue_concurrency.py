@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from models.db import create_engine
-from subgraphs.dialogue.domain import default_domain_path, load_domain
 from subgraphs.dialogue.policy import Policy
 from subgraphs.dialogue.tracker import DialogueState, UnderstandingIn
+from tests.helpers.apps import concierge_actions, concierge_domain
 from tests.helpers.dialogue import START, DialogueClient, dialogue_client, understanding
 
 MESSAGES = 100
@@ -47,16 +47,16 @@ def _message(i: int) -> tuple[str, dict[str, Any]]:
     return SCRIPT[(i * 7) % len(SCRIPT)]
 
 
-def _expected(count: int) -> list[tuple[str, dict[str, Any]]]:
+async def _expected(count: int) -> list[tuple[str, dict[str, Any]]]:
     """Actions and slots when the messages are applied one by one, in order."""
-    domain = load_domain(default_domain_path())
-    policy = Policy(domain)
+    domain = concierge_domain()
+    policy = Policy(domain, actions=concierge_actions())
     now = START.astimezone(domain.venue.tz)
     state, out = DialogueState(), []
     for i in range(count):
         text, understood = _message(i)
-        outcome = policy.run(state, UnderstandingIn.model_validate(understood), text, now=now)
-        assert not outcome.effects  # no booking completes: nothing random in the results
+        outcome = await policy.run(state, UnderstandingIn.model_validate(understood), text, now=now)
+        assert not outcome.events  # no booking completes: nothing random in the results
         state = outcome.state
         out.append((outcome.final.name, {k: v for k, v in state.slots.items()}))
     return out
@@ -89,17 +89,19 @@ async def _run(clients: list[DialogueClient], seed: int) -> None:
 
     # Turn i+1 carries message i in say() order, which is not i's order: map by text
     # through each turn's own understanding, then replay in index order.
-    replay_state, policy = DialogueState(), Policy(clients[0].service.domain)
+    replay_state, policy = DialogueState(), clients[0].service.policy
     now = START.astimezone(clients[0].service.domain.venue.tz)
-    replay_state = policy.run(
-        replay_state,
-        UnderstandingIn.model_validate(understanding("hello", "greet")),
-        "hello",
-        now=now,
+    replay_state = (
+        await policy.run(
+            replay_state,
+            UnderstandingIn.model_validate(understanding("hello", "greet")),
+            "hello",
+            now=now,
+        )
     ).state
     for turn in turns[1:]:
         assert turn.understanding is not None
-        outcome = policy.run(
+        outcome = await policy.run(
             replay_state, UnderstandingIn.model_validate(turn.understanding), turn.text, now=now
         )
         replay_state = outcome.state
@@ -116,18 +118,18 @@ async def _run(clients: list[DialogueClient], seed: int) -> None:
     assert conversation.state.slots == turns[-1].slots_after
 
 
-def test_the_script_is_order_sensitive() -> None:
+async def test_the_script_is_order_sensitive() -> None:
     """Sanity check of the test itself: a swap of two messages changes the results."""
-    base = _expected(len(SCRIPT))
+    base = await _expected(len(SCRIPT))
     assert len({name for name, _ in base}) > 4
     swapped = SCRIPT[:]
-    domain = load_domain(default_domain_path())
-    policy = Policy(domain)
+    domain = concierge_domain()
+    policy = Policy(domain, actions=concierge_actions())
     now = datetime(2030, 6, 5, 10, tzinfo=domain.venue.tz)
     swapped[1], swapped[2] = swapped[2], swapped[1]
     state, names = DialogueState(), []
     for text, understood in swapped:
-        outcome = policy.run(state, UnderstandingIn.model_validate(understood), text, now=now)
+        outcome = await policy.run(state, UnderstandingIn.model_validate(understood), text, now=now)
         state = outcome.state
         names.append((outcome.final.name, dict(state.slots)))
     assert names != [(n, s) for n, s in base]

@@ -7,7 +7,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from subgraphs.dialogue.tables import bookings, conversations, turns
+from apps.concierge.tables import bookings
+from subgraphs.dialogue.tables import conversations, turns
 from tests.helpers.dialogue import dialogue_client, slots_of, understanding
 
 

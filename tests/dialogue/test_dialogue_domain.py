@@ -9,31 +9,26 @@ from typing import Any
 import pytest
 import yaml
 
-from subgraphs.dialogue.booking_actions import CUSTOM_ACTION_FUNCTIONS
-from subgraphs.dialogue.domain import (
-    CUSTOM_ACTIONS,
-    DomainError,
-    default_domain_path,
-    load_domain,
-    parse_domain,
-)
+from subgraphs.dialogue.actions import BUILTIN_ACTIONS
+from subgraphs.dialogue.domain import DomainError, load_domain, parse_domain
+from tests.helpers.apps import concierge_actions, concierge_domain_path
 
 
 @pytest.fixture(scope="module")
 def concierge() -> dict[str, Any]:
-    return yaml.safe_load(default_domain_path().read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load(concierge_domain_path().read_text())  # type: ignore[no-any-return]
 
 
 def _broken(base: dict[str, Any], edit: Any) -> str:
     data = copy.deepcopy(base)
     edit(data)
     with pytest.raises(DomainError) as error:
-        parse_domain(data, source="concierge.yml")
+        parse_domain(data, source="concierge.yml", actions=concierge_actions())
     return str(error.value)
 
 
 def test_the_shipped_concierge_domain_is_valid() -> None:
-    domain = load_domain(default_domain_path())
+    domain = load_domain(concierge_domain_path(), actions=concierge_actions())
     assert domain.forms["booking_form"].required_slots == [
         "party_size",
         "date",
@@ -55,7 +50,14 @@ def test_the_shipped_concierge_domain_is_valid() -> None:
 
 
 def test_every_custom_action_the_domain_may_name_is_implemented() -> None:
-    assert set(CUSTOM_ACTIONS) == set(CUSTOM_ACTION_FUNCTIONS)
+    domain = load_domain(concierge_domain_path(), actions=concierge_actions())
+    assert set(domain.actions) == set(concierge_actions())
+
+
+def test_without_its_actions_registered_the_domain_does_not_load() -> None:
+    with pytest.raises(DomainError, match="'action_submit_booking' is not a custom action"):
+        load_domain(concierge_domain_path())  # the built-in actions only
+    assert "action_deactivate_form" in BUILTIN_ACTIONS
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from models.generation.data import DEFAULT_FAQ
 from models.generation.faq import FaqBank, FaqError
 from models.generation.responder import ReplyRequest, Responder
 from models.generation.retrieval import FaqSelector
 from models.generation.templates import ResponseTemplates
+from tests.helpers.apps import concierge_file
 
 # Paraphrases that share few words with the bank's questions.
 PROBES = {
@@ -27,7 +27,8 @@ PROBES = {
 
 @pytest.fixture(scope="module")
 def selector(embedder) -> FaqSelector:  # type: ignore[no-untyped-def]
-    return FaqSelector(FaqBank.from_file(DEFAULT_FAQ), embedder.embed)
+    faq = concierge_file("generation", "CHORUS_GENERATION_FAQ")
+    return FaqSelector(FaqBank.from_file(faq), embedder.embed)
 
 
 def test_paraphrased_questions_retrieve_the_right_answer(selector: FaqSelector, embedder) -> None:  # type: ignore[no-untyped-def]

@@ -13,10 +13,10 @@ from models.db import create_engine
 from models.generation.generator import CausalGenerator
 from models.generation.reply import ReplyChunk
 from models.generation.responder import ReplyRequest, Responder
-from models.generation.store import ReplyStore
 from models.generation.templates import ResponseTemplates
 from models.generation.training import TrainingResult
 from subgraphs.generation.service import ReplyService, ReplyUnavailable
+from subgraphs.generation.store import ReplyStore
 from tests.helpers.stack_migrations import GENERATION
 
 BOOKING = ReplyRequest(

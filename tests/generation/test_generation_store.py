@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import migrations
 from models.db import create_engine
 from models.generation.reply import ModelRef, Reply
-from models.generation.store import ReplyStore
+from subgraphs.generation.store import ReplyStore
 from tests.helpers.stack_migrations import GENERATION
 
 

@@ -9,14 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
 from starlette.testclient import TestClient
 
 import migrations
 from models.db import create_engine
+from models.generation.generator import DEFAULT_INSTRUCTION
 from models.generation.training import TrainingResult
 from models.registry import ModelRegistry
 from subgraphs.generation.app import create_app
-from subgraphs.generation.settings import GenerationSettings
+from subgraphs.generation.settings import GenerationConfigError, GenerationSettings
+from tests.helpers.apps import concierge_generation_settings
 from tests.helpers.stack_migrations import GENERATION
 
 FAQ = Path(__file__).resolve().parent / "fixtures" / "faq.yml"
@@ -251,3 +255,24 @@ async def test_switching_versions_at_run_time(
         assert by_version["v-test"]["requests"] >= 1 and by_version["v-two"]["requests"] >= 1
         assert by_version["v-two"]["latencyP50Ms"] > 0
         assert by_version["v-two"]["fallbackRate"] == 0.0
+
+
+def test_without_a_domain_the_subgraph_says_what_to_configure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("CHORUS_GENERATION_DOMAIN", raising=False)
+    with pytest.raises(GenerationConfigError, match="set CHORUS_GENERATION_DOMAIN"):
+        create_app(GenerationSettings())
+    with pytest.raises(ValidationError, match="no such file"):
+        GenerationSettings(generation_faq=str(tmp_path / "missing.yml"))
+    with pytest.raises(ValidationError, match="no package 'no_such_app_xyz'"):
+        GenerationSettings(generation_domain="no_such_app_xyz:data/domain.yml")
+
+
+def test_the_prompt_instruction_is_the_applications(tmp_path: Path) -> None:
+    concierge = concierge_generation_settings()
+    assert concierge.generation_prompt is not None and concierge.generation_prompt.is_file()
+    assert concierge.instruction() == concierge.generation_prompt.read_text().strip()
+    assert "concierge" in concierge.instruction()
+    plain = concierge_generation_settings(generation_prompt=None)
+    assert plain.instruction() == DEFAULT_INSTRUCTION and "concierge" not in DEFAULT_INSTRUCTION

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from models.generation.data import DEFAULT_DOMAIN, load_templates
+from models.generation.data import load_templates
 from models.generation.slots import filled, lexicalise, lexicalise_prefix
 from models.generation.templates import ResponseTemplates, TemplateError
+from tests.helpers.apps import concierge_file
 
 
 def test_fills_every_slot_of_the_chosen_variant(fixture_templates: ResponseTemplates) -> None:
@@ -65,8 +66,9 @@ def test_malformed_responses_are_rejected_with_the_action_named(responses: objec
 
 
 def test_the_shipped_domain_and_paraphrases_load() -> None:
-    domain_only = ResponseTemplates.from_domain_file(DEFAULT_DOMAIN)
-    merged = load_templates()
+    domain = concierge_file("generation", "CHORUS_GENERATION_DOMAIN")
+    domain_only = ResponseTemplates.from_domain_file(domain)
+    merged = load_templates(domain, concierge_file("generation", "CHORUS_GENERATION_PARAPHRASES"))
     assert "utter_booking_confirmed" in merged
     assert merged.actions() == domain_only.actions()  # paraphrases add no actions
     confirmed = merged.variants("utter_booking_confirmed")

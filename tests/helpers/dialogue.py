@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models.db import create_engine
 from subgraphs.dialogue.app import create_app
 from subgraphs.dialogue.service import DialogueService
-from subgraphs.dialogue.settings import DialogueSettings
+from tests.helpers.apps import concierge_dialogue_settings
 
 # Wednesday 5 June 2030, 10:00 in Berlin: tomorrow is a Thursday, the venue is open.
 START = datetime(2030, 6, 5, 8, 0, tzinfo=UTC)
@@ -121,11 +121,13 @@ async def dialogue_client(
     clock: TickingClock | None = None,
     **settings: Any,
 ) -> AsyncIterator[DialogueClient]:
-    """A dialogue app on `url` (its own engine unless given) behind an httpx client."""
+    """A concierge dialogue app on `url` (its own engine unless given) behind an httpx client."""
     own_engine = engine is None
     engine = engine or create_engine(url)
     service = DialogueService(
-        DialogueSettings(database_url=url, **settings), engine=engine, clock=clock or TickingClock()
+        concierge_dialogue_settings(database_url=url, **settings),
+        engine=engine,
+        clock=clock or TickingClock(),
     )
     app = create_app(service=service)
     transport = httpx.ASGITransport(app=app)

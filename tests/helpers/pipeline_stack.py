@@ -19,32 +19,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PORTS = {"router": 4060, "nlu": 4061, "dialogue": 4062, "generation": 4063}
 FIXED_CLOCK = "2026-12-08T12:00:00+01:00"
-# The models `chorus dev` trains on its first run, as the repository's chorus.yaml declares them.
-MODELS = {
-    "nlu": [
-        "    models:",
-        "      nlu:",
-        "        trainer: models.nlu.trainer:TRAINER",
-        f"        data: {REPO / 'data' / 'nlu' / 'concierge.yml'}",
-    ],
-    "generation": [
-        "    models:",
-        "      generation:",
-        "        trainer: models.generation.trainer:TRAINER",
-        f"        data: {REPO / 'data' / 'dialogue' / 'concierge.yml'}",
-        f"        params: {{paraphrases: {REPO / 'data' / 'generation' / 'paraphrases.yml'}}}",
-    ],
-}
 CACHE_ROOT = Path(os.environ.get("CHORUS_TEST_CACHE", Path.home() / ".cache/chorus/test-stack"))
 
 
 def _models_key() -> str:
     digest = hashlib.sha256()
-    sources = [*sorted((REPO / "data").rglob("*")), *sorted((REPO / "models").rglob("*.py"))]
+    data = REPO / "apps" / "concierge" / "data"  # the application's training data
+    sources = [*sorted(data.rglob("*")), *sorted((REPO / "models").rglob("*.py"))]
     for path in sources:
         if path.is_file():
             digest.update(str(path.relative_to(REPO)).encode())
@@ -81,16 +67,25 @@ class Stack:
 
 
 def _write_config(root: Path, data_dir: Path) -> Path:
-    config = root / "chorus.yaml"
-    lines = [f"data_dir: {data_dir}", "router:", f"  port: {PORTS['router']}", "subgraphs:"]
+    """The repository's concierge stack (models, env, migrations) on the test's ports and data."""
+    repo_config = yaml.safe_load((REPO / "chorus.yaml").read_text())
+    subgraphs = {}
     for name in ("nlu", "dialogue", "generation"):
-        lines += [
-            f"  {name}:",
-            f"    app: subgraphs.{name}.app:create_app",
-            f"    port: {PORTS[name]}",
-            *MODELS.get(name, []),
-        ]
-    config.write_text("\n".join(lines) + "\n")
+        entry = dict(repo_config["subgraphs"][name])
+        entry["port"] = PORTS[name]
+        subgraphs[name] = entry
+    config = root / "chorus.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "data_dir": str(data_dir),
+                "router": {"port": PORTS["router"]},
+                "migrations": repo_config.get("migrations", []),
+                "subgraphs": subgraphs,
+            },
+            sort_keys=False,
+        )
+    )
     return config
 
 

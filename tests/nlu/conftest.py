@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("CHORUS_TORCH_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[2]
-CONCIERGE = REPO / "data" / "nlu" / "concierge.yml"
+CONCIERGE = REPO / "apps" / "concierge" / "data" / "nlu.yml"
 # Enough optimiser steps to learn the concierge intents with the real MiniLM,
 # few enough to keep the whole NLU suite well under a minute of CPU.
 TEST_STEPS = 90

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from chorus.cli import app
 
-CONCIERGE = Path(__file__).resolve().parents[2] / "data" / "nlu" / "concierge.yml"
+CONCIERGE = Path(__file__).resolve().parents[2] / "apps" / "concierge" / "data" / "nlu.yml"
 
 _SNIPS = [
     ("play {x} on spotify", "O B-artist O B-service", "PlayMusic", ["adele", "queen", "muse"]),

@@ -15,7 +15,7 @@ from models.nlu.tagging import encode
 from models.nlu.yaml_format import load_training_yaml
 
 REPO = Path(__file__).resolve().parents[2]
-CONCIERGE = REPO / "data" / "nlu" / "concierge.yml"
+CONCIERGE = REPO / "apps" / "concierge" / "data" / "nlu.yml"
 
 ODD = [
     "Café naïve — 東京 🍣 at 7pm!!",

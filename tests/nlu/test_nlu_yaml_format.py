@@ -87,7 +87,7 @@ def test_malformed_files_raise_clear_errors(bad: str) -> None:
 
 
 def test_shipped_concierge_data_is_well_formed() -> None:
-    ts = load_training_set(REPO / "data" / "nlu" / "concierge.yml")
+    ts = load_training_set(REPO / "apps" / "concierge" / "data" / "nlu.yml")
     data = ts.data
     counts = {i: sum(e.intent == i for e in data.examples) for i in data.intents}
     expected = {

@@ -83,13 +83,13 @@ dialogue_schema = strawberry.federation.Schema(query=DialogueQuery, types=[Turn]
 async def router_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     import migrations
     from subgraphs.generation.app import create_app
-    from subgraphs.generation.settings import GenerationSettings
+    from tests.helpers.apps import concierge_generation_settings
     from tests.helpers.stack_migrations import GENERATION
 
     tmp = tmp_path_factory.mktemp("generation")
     url = f"sqlite+aiosqlite:///{tmp / 'chorus.db'}"
     await asyncio.to_thread(migrations.upgrade, url, owners=GENERATION)
-    settings = GenerationSettings(
+    settings = concierge_generation_settings(
         database_url=url,
         data_dir=tmp,
         generation_paraphrases=None,

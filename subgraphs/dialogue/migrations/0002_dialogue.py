@@ -4,7 +4,7 @@ Mirrors subgraphs/dialogue/tables.py. Written by hand: migrations never
 import application code, so this file stays valid when the tables evolve.
 The first revision of the dialogue history; it keeps the id it had in the
 single chain that ended at 0003 (see migrations/legacy.py), and no longer
-creates the bookings table (the concierge application's history does).
+creates an application's tables (each application's own history does).
 
 Revision ID: 0002
 Revises:

@@ -1,4 +1,4 @@
-"""Stored replies: a turn's reply is generated once and read back on every later resolution.
+"""Stored replies, the generation subgraph's table: generated once, read back ever after.
 
 `put` is insert-if-absent keyed by turn id, then a read of what is stored, so
 two replicas racing on the same turn both return the one reply that won.
