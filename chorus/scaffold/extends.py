@@ -55,7 +55,9 @@ class EntityExtension:
         folder = "subgraph/model" if self.model else "subgraph"
         slots.schema_code.append(render(f"{folder}/extends.py.tmpl", values))
         slots.schema_types.append(self.entity.type_name)
-        if not self.model:
+        if self.model:
+            slots.test_imports.add(f"from subgraphs.{ctx.name}.model import MODEL_NAME")
+        else:
             slots.test_imports.add(f"from subgraphs.{ctx.name} import schema")
         slots.test_code.append(render(f"{folder}/test_extends.py.tmpl", values))
         if self.model:

@@ -74,10 +74,7 @@ class TableFeature:
             "model_arg": "\n    model_version: str," if columns else "",
             "model_selection": " label model { name version }" if columns else "",
             "model_check": (
-                f'    assert record["model"] == {{"name": "{ctx.name}", '
-                '"version": model_version}\n'
-                if columns
-                else ""
+                '    assert record["model"]["version"] == model_version\n' if columns else ""
             ),
         }
 
