@@ -26,7 +26,7 @@ def _sort_key(statement: str) -> tuple[bool, str]:
 def _name_key(name: str) -> tuple[int, str]:
     # isort's order-by-type: CONSTANTS, then Classes, then the rest
     rank = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
-    return (rank, name)
+    return (rank, name.lower())
 
 
 def _merged(statements: Iterable[str]) -> list[str]:
