@@ -106,10 +106,11 @@ class SubgraphPackage:
             ),
             "code": "".join("\n\n" + f.rstrip("\n") + "\n" for f in slots.router_test_code),
         }
-        plan.create(
-            ctx.test_dir / "test_through_router.py",
-            render("subgraph/test_through_router.py.tmpl", {**values, **router_test}),
-        )
+        if slots.router_test_code:  # the features that serve something worth routing to
+            plan.create(
+                ctx.test_dir / "test_through_router.py",
+                render("subgraph/test_through_router.py.tmpl", {**values, **router_test}),
+            )
         if slots.fixture_imports:
             fixtures = {
                 "imports": import_block(slots.fixture_imports),

@@ -20,6 +20,16 @@ import yaml
 from typer.testing import CliRunner
 
 from chorus.cli import app
+from chorus.scaffold import (
+    EntityExtension,
+    Feature,
+    ModelFeature,
+    SubgraphPackage,
+    TableFeature,
+    context,
+    plan_subgraph,
+)
+from chorus.scaffold.entities import Entity, EntityField
 from chorus.scaffold.python_source import import_block
 from tests.chorus.commands.test_new_deploy import _copy_repository
 from tests.helpers.workflow import REPO
@@ -173,3 +183,41 @@ def test_a_model_and_table_subgraph_trains_and_stays_green(tmp_path: Path) -> No
         timeout=900,
     )
     assert " failed" not in tests and " error" not in tests and "passed" in tests
+
+
+@pytest.mark.parametrize("name", ["ab", "abcdefghij_klmnopqrst_uvwxyz12"])
+def test_generated_model_and_table_code_is_lint_clean(tmp_path: Path, name: str) -> None:
+    shutil.copy(REPO / "chorus.yaml", tmp_path / "chorus.yaml")
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")  # ruff settings
+    (tmp_path / "subgraphs").mkdir()
+    (tmp_path / "subgraphs" / "__init__.py").write_text("")
+    entity = Entity(
+        "Turn",
+        "dialogue",
+        "id",
+        (EntityField("id", "ID!", "strawberry.ID", "1"),),
+        (EntityField("text", "String!", "str", "sample text"),),
+    )
+    features: list[Feature] = [
+        SubgraphPackage(),
+        ModelFeature(),
+        TableFeature(model=True),
+        EntityExtension(entity, "abcdefghijKlmnopqrstUvwxyzAbcd", model=True),
+    ]
+    plan = plan_subgraph(context(tmp_path, name), features)
+    for path, text in plan.files.items():
+        if path.suffix == ".py":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    # in the project these packages are there: ruff sorts their imports as first-party
+    known = '["chorus", "migrations", "models", "router", "subgraphs.kit"]'
+    first_party = f"lint.isort.known-first-party = {known}"
+    for args in (["check", "--config", first_party], ["format", "--check", "--diff"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, "subgraphs", "tests"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
