@@ -18,8 +18,10 @@ from chorus.scaffold import (
     Deploy,
     EntityExtension,
     Feature,
+    ModelFeature,
     ScaffoldError,
     SubgraphPackage,
+    TableFeature,
     context,
     plan_subgraph,
     write_plan,
@@ -61,6 +63,20 @@ def new_subgraph_command(
             "--field", metavar="NAME", help="the new field's name (default: the subgraph's name)"
         ),
     ] = None,
+    model: Annotated[
+        bool,
+        typer.Option(
+            "--model",
+            help="serve a tiny trainable model (with its trainer plugin and data); with "
+            "--extends, the model computes the new field",
+        ),
+    ] = False,
+    table: Annotated[
+        bool,
+        typer.Option(
+            "--table", help="own a table: its migration history and a mutation that writes to it"
+        ),
+    ] = False,
     project: Annotated[Path, typer.Option(help="project root (holds chorus.yaml)")] = Path("."),
 ) -> None:
     """Scaffold a subgraph: package, tests, chorus.yaml and every deploy entry."""
@@ -69,8 +85,12 @@ def new_subgraph_command(
             raise ScaffoldError("--requires and --field need --extends TYPE")
         ctx = context(project, name, port)
         features: list[Feature] = [SubgraphPackage()]
+        if model:
+            features.append(ModelFeature())
+        if table:
+            features.append(TableFeature(model=model))
         if extends is not None:
-            features.append(EntityExtension.read(ctx, extends, requires or [], field))
+            features.append(EntityExtension.read(ctx, extends, requires or [], field, model=model))
         features.append(Deploy())
         plan = plan_subgraph(ctx, features)
         write_plan(plan)
@@ -85,7 +105,13 @@ def new_subgraph_command(
         console.print(note)
     test_path = plan.relative(ctx.test_dir)
     console.print(f"\n[bold green]subgraph {name} on port {plan.port}[/bold green]. Next:")
+    steps = []
+    if table:
+        steps.append(("chorus migrate", "create its table"))
+    if model:
+        steps.append((f"chorus train {name}", "train and register its model"))
     for command, what in (
+        *steps,
         (f"chorus subgraph {name}", "serve it"),
         (f"pytest {test_path}", "run its tests"),
         ("chorus compose -o supergraph.graphql", "compose it with the others"),

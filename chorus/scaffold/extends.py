@@ -23,13 +23,20 @@ FIELD_PATTERN = r"^[a-z][A-Za-z0-9]*$"
 class EntityExtension:
     """A field `field` on `entity`, computed from its required (or key) fields."""
 
-    def __init__(self, entity: Entity, field: str) -> None:
+    def __init__(self, entity: Entity, field: str, *, model: bool = False) -> None:
         self.entity = entity
         self.field = field
+        self.model = model  # computed by the `--model` feature's model
 
     @classmethod
     def read(
-        cls, ctx: Context, type_name: str, requires: Sequence[str], field: str | None
+        cls,
+        ctx: Context,
+        type_name: str,
+        requires: Sequence[str],
+        field: str | None,
+        *,
+        model: bool = False,
     ) -> EntityExtension:
         """Look `type_name` up in the SDL of the project's subgraphs (their app factories)."""
         field = field or camel(ctx.name)
@@ -40,15 +47,27 @@ class EntityExtension:
         if not ctx.existing_subgraphs:
             raise ScaffoldError("chorus.yaml has no subgraph whose entity could be extended")
         sdls = subgraph_sdls(ctx.root)
-        return cls(find_entity(sdls, type_name, requires, field), field)
+        return cls(find_entity(sdls, type_name, requires, field), field, model=model)
 
     def contribute(self, ctx: Context, slots: Slots) -> None:
         values = self._values(ctx)
         slots.schema_imports |= {"from typing import Any", "import strawberry"}
-        slots.schema_code.append(render("subgraph/extends.py.tmpl", values))
+        folder = "subgraph/model" if self.model else "subgraph"
+        slots.schema_code.append(render(f"{folder}/extends.py.tmpl", values))
         slots.schema_types.append(self.entity.type_name)
-        slots.test_imports.add(f"from subgraphs.{ctx.name} import schema")
-        slots.test_code.append(render("subgraph/test_extends.py.tmpl", values))
+        if self.model:
+            slots.test_imports.add(f"from subgraphs.{ctx.name}.model import MODEL_NAME")
+        else:
+            slots.test_imports.add(f"from subgraphs.{ctx.name} import schema")
+        slots.test_code.append(render(f"{folder}/test_extends.py.tmpl", values))
+        if self.model:
+            slots.router_test_imports |= {
+                "import strawberry",
+                "from subgraphs.kit import create_app as kit_app",
+            }
+            slots.router_test_code.append(
+                render("subgraph/model/test_router_extends.py.tmpl", values)
+            )
 
     def apply(self, ctx: Context, slots: Slots, plan: Plan) -> None:
         pass
@@ -62,6 +81,8 @@ class EntityExtension:
         requires = ", ".join(f'"{f.name}"' for f in entity.required)
         return {
             "name": ctx.name,
+            "pascal": ctx.values["pascal"],
+            "model_input": _model_input(inputs),
             "owner": entity.owner,
             "type_name": entity.type_name,
             "type_snake": snake(entity.type_name),
@@ -93,7 +114,19 @@ class EntityExtension:
                 for n in (*(f.name for f in entity.key_fields), self.field)
             ),
             "first_field": every[0].name,
+            "owner_attributes": "".join(_attribute(f, external=False) for f in every),
+            "owner_constructor": "".join(
+                f"                {snake(f.name)}={python_literal(f.sample)},\n" for f in every
+            ),
         }
+
+
+def _model_input(inputs: Sequence[EntityField]) -> str:
+    """The text the model reads: one string field as it is, else the fields' values joined."""
+    if len(inputs) == 1 and inputs[0].python_type == "str":
+        return f"self.{snake(inputs[0].name)}"
+    values = ", ".join(f"self.{snake(f.name)}" for f in inputs) + ("," if len(inputs) == 1 else "")
+    return f'" ".join(str(v) for v in ({values}) if v is not None)'
 
 
 def _attribute(field: EntityField, *, external: bool) -> str:

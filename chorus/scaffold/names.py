@@ -47,6 +47,8 @@ def placeholders(name: str) -> dict[str, str]:
     field = camel(name)
     return {
         "name": name,
+        "pascal": type_name,
+        "camel": field,
         "type_name": f"{type_name}Item",
         "field": f"{field}Item",
         "field_plural": f"{field}Items",

@@ -51,13 +51,25 @@ class Context:
 
 @dataclass
 class Slots:
-    """Fragments that features add to the generated schema module and test module."""
+    """Fragments that features add to the generated modules, tests and chorus.yaml entry."""
 
     schema_imports: set[str] = field(default_factory=set)
-    schema_code: list[str] = field(default_factory=list)  # definitions after the base entity
+    schema_defs: list[str] = field(default_factory=list)  # definitions before `Query`
+    schema_code: list[str] = field(default_factory=list)  # definitions after `Query`
     schema_types: list[str] = field(default_factory=list)  # passed to Schema(types=[...])
+    query_fields: list[str] = field(default_factory=list)  # members of `Query` (indented)
+    mutation_fields: list[str] = field(default_factory=list)  # members of `Mutation`
+    app_imports: set[str] = field(default_factory=set)
+    app_setup: list[str] = field(default_factory=list)  # statements in create_app()
+    app_arguments: list[str] = field(default_factory=list)  # `models=[...]`, `context=...`
     test_imports: set[str] = field(default_factory=set)
     test_code: list[str] = field(default_factory=list)  # test functions after the base ones
+    router_test_imports: set[str] = field(default_factory=set)
+    router_test_code: list[str] = field(default_factory=list)  # tests through the router
+    fixture_imports: set[str] = field(default_factory=set)  # the tests' conftest.py
+    fixtures: list[str] = field(default_factory=list)
+    migration_histories: list[str] = field(default_factory=list)  # the tests' database migrates
+    config: dict[str, Any] = field(default_factory=dict)  # more keys of the chorus.yaml entry
 
 
 PostWrite = Callable[["Plan"], str]
