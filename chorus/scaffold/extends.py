@@ -47,7 +47,7 @@ class EntityExtension:
         slots.schema_imports |= {"from typing import Any", "import strawberry"}
         slots.schema_code.append(render("subgraph/extends.py.tmpl", values))
         slots.schema_types.append(self.entity.type_name)
-        slots.test_imports.add(f"from subgraphs.{ctx.name} import schema")
+        slots.test_imports.add(f"from {ctx.package_name} import schema")
         slots.test_code.append(render("subgraph/test_extends.py.tmpl", values))
 
     def apply(self, ctx: Context, slots: Slots, plan: Plan) -> None:

@@ -2,8 +2,9 @@
 
 Writes `subgraphs/NAME/{__init__,schema,app}.py` (a strawberry Federation 2 schema
 with one `@key` entity, served through `subgraphs.kit.create_app`), the test
-`tests/subgraphs/NAME/test_NAME.py`, an entry in `chorus.yaml` and one in the
-rover-style `supergraph.yaml` at the project root (created when absent).
+`tests/subgraphs/NAME/test_NAME.py` (both under another package with `--package`),
+an entry in `chorus.yaml` and one in the rover-style `supergraph.yaml` at the project
+root (created when absent).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class SubgraphPackage:
             "from __future__ import annotations",
             "from typing import Any",
             "from starlette.testclient import TestClient",
-            f"from subgraphs.{ctx.name}.app import create_app",
+            f"from {ctx.package_name}.app import create_app",
         }
 
     def apply(self, ctx: Context, slots: Slots, plan: Plan) -> None:
@@ -48,7 +49,7 @@ class SubgraphPackage:
             [
                 "from __future__ import annotations",
                 "from starlette.applications import Starlette",
-                f"from subgraphs.{ctx.name}.schema import build_schema",
+                f"from {ctx.package_name}.schema import build_schema",
                 "from subgraphs.kit import create_app as kit_app",
             ]
         )
@@ -68,9 +69,11 @@ class SubgraphPackage:
             ("subgraph/test_subgraph.py.tmpl", ctx.test_dir / f"test_{ctx.name}.py", test),
         ):
             plan.create(target, render(template, {**values, **extra}))
+        for init in ctx.missing_parents:
+            plan.create(init, f'"""The {init.parent.name} package."""\n')
 
         chorus_yaml = ctx.root / "chorus.yaml"
-        entry = {"app": f"subgraphs.{ctx.name}.app:create_app", "port": ctx.port}
+        entry = {"app": f"{ctx.package_name}.app:create_app", "port": ctx.port}
         plan.update(
             chorus_yaml, add_mapping_entry(plan.text(chorus_yaml), "subgraphs", ctx.name, entry)
         )

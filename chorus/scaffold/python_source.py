@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-FIRST_PARTY = frozenset({"chorus", "migrations", "models", "router", "subgraphs", "tests"})
+FIRST_PARTY = frozenset({"apps", "chorus", "migrations", "models", "router", "subgraphs", "tests"})
 
 
 def _group(statement: str) -> int:

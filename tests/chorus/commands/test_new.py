@@ -177,3 +177,34 @@ def test_add_mapping_entry_keeps_text_and_parses_to_the_intended_data(
 def test_check_name_accepts_snake_case() -> None:
     for name in ("inventory", "user_profiles", "v2", "a1_b2"):
         check_name(name)
+
+
+def test_package_puts_an_applications_subgraph_in_its_package(project: Path) -> None:
+    result = new(project, "ledger", "--package", "apps.shop.ledger")
+    assert result.exit_code == 0, result.output
+    for rel in (
+        "apps/__init__.py",  # missing parent packages are created
+        "apps/shop/__init__.py",
+        "apps/shop/ledger/app.py",
+        "apps/shop/ledger/schema.py",
+        "tests/apps/shop/ledger/test_ledger.py",
+    ):
+        assert (project / rel).is_file(), rel
+    assert not (project / "subgraphs" / "ledger").exists()
+    app_py = (project / "apps/shop/ledger/app.py").read_text()
+    assert "from apps.shop.ledger.schema import build_schema" in app_py
+    test_py = (project / "tests/apps/shop/ledger/test_ledger.py").read_text()
+    assert "from apps.shop.ledger.app import create_app" in test_py
+    data = yaml.safe_load((project / "chorus.yaml").read_text())
+    assert data["subgraphs"]["ledger"]["app"] == "apps.shop.ledger.app:create_app"
+
+
+@pytest.mark.parametrize(
+    "package", ["apps.Shop.ledger", "apps..ledger", "models.ledger", "a.class"]
+)
+def test_invalid_packages_are_refused_and_nothing_is_written(project: Path, package: str) -> None:
+    before = _snapshot(project)
+    result = new(project, "ledger", "--package", package)
+    assert result.exit_code == 2, result.output
+    assert "--package" in result.output
+    assert _snapshot(project) == before
