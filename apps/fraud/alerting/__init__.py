@@ -1,0 +1,4 @@
+"""The alerting subgraph (see app.py, schema.py).
+
+Served by `chorus subgraph alerting`.
+"""

@@ -1,0 +1,4 @@
+"""The anomaly subgraph (see app.py, schema.py).
+
+Served by `chorus subgraph anomaly`.
+"""

@@ -1,0 +1,16 @@
+"""ASGI app of the anomaly subgraph.
+
+`chorus subgraph anomaly` serves `create_app()`.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from apps.fraud.anomaly.schema import build_schema
+from subgraphs.kit import create_app as kit_app
+
+
+def create_app() -> Starlette:
+    """The subgraph with the kit's /graphql, /health, /ready and /metrics."""
+    return kit_app(build_schema(), name="anomaly")

@@ -1,0 +1,4 @@
+"""The features subgraph (see app.py, schema.py).
+
+Served by `chorus subgraph features`.
+"""
