@@ -1,4 +1,4 @@
-"""The ingestion subgraph (see app.py, schema.py).
+"""The ingestion subgraph: owns `Transaction`, validates and stores submitted transactions.
 
 Served by `chorus subgraph ingestion`.
 """
