@@ -1,4 +1,4 @@
-"""The features subgraph (see app.py, schema.py).
+"""The features subgraph: `Transaction.features`, computed from the card's history.
 
 Served by `chorus subgraph features`.
 """
