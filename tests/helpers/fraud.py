@@ -53,3 +53,46 @@ def tx_input(key: str, **overrides: Any) -> dict[str, Any]:
     }
     value.update(overrides)
     return value
+
+
+def velocity_model(folder: Path, minute_weight: float = 3.0) -> Path:
+    """A hand-set risk model: only `countLastMinute` counts (a logit of -4 without it)."""
+    import torch
+
+    from apps.fraud.anomaly.model import RiskModel
+    from apps.fraud.anomaly.vector import NAMES
+
+    weight = torch.zeros(len(NAMES))
+    weight[NAMES.index("countLastMinute")] = minute_weight
+    model = RiskModel(weight, torch.tensor(-4.0), torch.zeros(len(NAMES)), torch.ones(len(NAMES)))
+    model.save(folder)
+    return folder
+
+
+async def register_anomaly(url: str, version: str, path: Path) -> None:
+    """Register `path` as a production version of the `anomaly` model."""
+    from models.db import create_engine
+    from models.registry import ModelRegistry
+
+    engine = create_engine(url)
+    try:
+        await ModelRegistry(engine).register("anomaly", version, str(path), {}, "h", "production")
+    finally:
+        await engine.dispose()
+
+
+def features_value(count_last_minute: int = 0, **overrides: Any) -> dict[str, Any]:
+    """`TransactionFeatures` as the router puts it in a representation."""
+    value: dict[str, Any] = {
+        "amountEur": 20.0,
+        "amountZScore": 0.1,
+        "amountToMeanRatio": 1.0,
+        "cardHistoryCount": 30,
+        "countLastMinute": count_last_minute,
+        "countLastHour": count_last_minute,
+        "firstAtMerchant": False,
+        "firstInCountry": False,
+        "secondsSincePrevious": 3600.0,
+    }
+    value.update(overrides)
+    return value

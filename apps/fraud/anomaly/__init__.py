@@ -1,4 +1,4 @@
-"""The anomaly subgraph (see app.py, schema.py).
+"""The anomaly subgraph: `Transaction.risk` from a trained, registered, batched model.
 
-Served by `chorus subgraph anomaly`.
+Served by `chorus subgraph anomaly`; trained by `chorus train anomaly` (trainer.py).
 """
