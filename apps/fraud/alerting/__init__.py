@@ -1,4 +1,4 @@
-"""The alerting subgraph (see app.py, schema.py).
+"""The alerting subgraph: `Transaction.alert` by YAML rules, analyst resolution, live alerts.
 
 Served by `chorus subgraph alerting`.
 """
