@@ -77,13 +77,22 @@ def new_subgraph_command(
             "--table", help="own a table: its migration history and a mutation that writes to it"
         ),
     ] = False,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            metavar="PKG",
+            help="dotted package to write it in, e.g. apps.shop.inventory for an application's "
+            "subgraph (default: subgraphs.NAME); tests go to the mirrored tests/ folder",
+        ),
+    ] = None,
     project: Annotated[Path, typer.Option(help="project root (holds chorus.yaml)")] = Path("."),
 ) -> None:
     """Scaffold a subgraph: package, tests, chorus.yaml and every deploy entry."""
     try:
         if extends is None and (requires or field):
             raise ScaffoldError("--requires and --field need --extends TYPE")
-        ctx = context(project, name, port)
+        ctx = context(project, name, port, package)
         features: list[Feature] = [SubgraphPackage()]
         if model:
             features.append(ModelFeature())

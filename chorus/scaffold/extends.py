@@ -56,9 +56,9 @@ class EntityExtension:
         slots.schema_code.append(render(f"{folder}/extends.py.tmpl", values))
         slots.schema_types.append(self.entity.type_name)
         if self.model:
-            slots.test_imports.add(f"from subgraphs.{ctx.name}.model import MODEL_NAME")
+            slots.test_imports.add(f"from {ctx.package_name}.model import MODEL_NAME")
         else:
-            slots.test_imports.add(f"from subgraphs.{ctx.name} import schema")
+            slots.test_imports.add(f"from {ctx.package_name} import schema")
         slots.test_code.append(render(f"{folder}/test_extends.py.tmpl", values))
         if self.model:
             slots.router_test_imports |= {

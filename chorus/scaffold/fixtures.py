@@ -21,7 +21,7 @@ def use_database(ctx: Context, slots: Slots, *, history: str | None = None) -> N
         "import httpx",
         "import pytest",
         "import migrations",
-        f"from subgraphs.{ctx.name}.app import create_app",
+        f"from {ctx.package_name}.app import create_app",
     }
 
 

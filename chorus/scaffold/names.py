@@ -25,6 +25,18 @@ def check_name(name: str) -> None:
         raise ScaffoldError(f"{name!r} is reserved")
 
 
+def check_package(package: str) -> None:
+    """A dotted package name whose parts are lower_snake_case (`apps.fraud.ingestion`)."""
+    parts = package.split(".")
+    if any(not NAME_PATTERN.match(part) or keyword.iskeyword(part) for part in parts):
+        raise ScaffoldError(
+            f"--package {package!r}: a dotted Python package name in lower_snake_case "
+            "(e.g. `apps.shop.inventory`)"
+        )
+    if parts[0] in RESERVED_NAMES - {"subgraphs"}:
+        raise ScaffoldError(f"--package {package!r}: {parts[0]!r} is the framework's")
+
+
 def pascal(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 

@@ -2,8 +2,9 @@
 
 Writes `subgraphs/NAME/{__init__,schema,app}.py` (a strawberry Federation 2 schema
 with one `@key` entity, served through `subgraphs.kit.create_app`), the test
-`tests/subgraphs/NAME/test_NAME.py`, an entry in `chorus.yaml` and one in the
-rover-style `supergraph.yaml` at the project root (created when absent).
+`tests/subgraphs/NAME/test_NAME.py` (both under another package with `--package`),
+an entry in `chorus.yaml` and one in the rover-style `supergraph.yaml` at the project
+root (created when absent).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class SubgraphPackage:
             "from collections.abc import Iterator",
             "from typing import Any",
             "from starlette.testclient import TestClient",
-            f"from subgraphs.{ctx.name}.app import create_app",
+            f"from {ctx.package_name}.app import create_app",
         }
 
     def apply(self, ctx: Context, slots: Slots, plan: Plan) -> None:
@@ -53,7 +54,7 @@ class SubgraphPackage:
                 {
                     "from __future__ import annotations",
                     "from starlette.applications import Starlette",
-                    f"from subgraphs.{ctx.name}.schema import build_schema",
+                    f"from {ctx.package_name}.schema import build_schema",
                     "from subgraphs.kit import create_app as kit_app",
                     *slots.app_imports,
                 }
@@ -100,7 +101,7 @@ class SubgraphPackage:
                     "from router.app import create_router_app",
                     "from router.compose import SubgraphSource, compose",
                     "from router.settings import RouterSettings",
-                    f"from subgraphs.{ctx.name}.app import create_app",
+                    f"from {ctx.package_name}.app import create_app",
                     *slots.router_test_imports,
                 }
             ),
@@ -122,8 +123,11 @@ class SubgraphPackage:
                 render("subgraph/conftest.py.tmpl", {**values, **fixtures}),
             )
 
+        for init in ctx.missing_parents:
+            plan.create(init, f'"""The {init.parent.name} package."""\n')
+
         chorus_yaml = ctx.root / "chorus.yaml"
-        entry = {"app": f"subgraphs.{ctx.name}.app:create_app", "port": ctx.port, **slots.config}
+        entry = {"app": f"{ctx.package_name}.app:create_app", "port": ctx.port, **slots.config}
         plan.update(
             chorus_yaml, add_mapping_entry(plan.text(chorus_yaml), "subgraphs", ctx.name, entry)
         )

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import yaml
 
 from chorus.scaffold.errors import ScaffoldError
-from chorus.scaffold.names import check_name, placeholders
+from chorus.scaffold.names import check_name, check_package, placeholders
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Context:
     port: int
     config: dict[str, Any]  # chorus.yaml as data
     values: dict[str, str]  # template placeholders: name, type_name, field, ...
+    module: str = ""  # the package's dotted name; "" means subgraphs.NAME
 
     @property
     def existing_subgraphs(self) -> dict[str, Any]:
@@ -40,13 +41,25 @@ class Context:
         return dict(self.config.get("subgraphs") or {})
 
     @property
+    def package_name(self) -> str:
+        """The dotted package name: `subgraphs.NAME`, or the one `--package` gave."""
+        return self.module or f"subgraphs.{self.name}"
+
+    @property
     def package(self) -> Path:
-        return self.root / "subgraphs" / self.name
+        return self.root.joinpath(*self.package_name.split("."))
 
     @property
     def test_dir(self) -> Path:
         """Tests mirror the source tree: subgraphs/NAME -> tests/subgraphs/NAME."""
-        return self.root / "tests" / "subgraphs" / self.name
+        return self.root.joinpath("tests", *self.package_name.split("."))
+
+    @property
+    def missing_parents(self) -> list[Path]:
+        """`__init__.py` files of the package's parents that do not exist yet (outermost first)."""
+        parts = self.package_name.split(".")[:-1]
+        inits = [self.root.joinpath(*parts[: i + 1], "__init__.py") for i in range(len(parts))]
+        return [init for init in inits if not init.exists()]
 
 
 @dataclass
@@ -151,15 +164,21 @@ def _check_port(port: int, config: dict[str, Any]) -> None:
         raise ScaffoldError(f"port {port} is already used by {owner} in chorus.yaml")
 
 
-def context(root: Path, name: str, port: int | None = None) -> Context:
-    """Check the name, the port and the project. Raises ScaffoldError."""
+def context(root: Path, name: str, port: int | None = None, package: str | None = None) -> Context:
+    """Check the name, the port, the package and the project. Raises ScaffoldError.
+
+    `package` (dotted, e.g. `apps.fraud.ingestion`) puts the subgraph inside an
+    application's package instead of `subgraphs/NAME`; missing parent packages are created.
+    """
     check_name(name)
     root = root.resolve()
     chorus_yaml = root / "chorus.yaml"
     if not chorus_yaml.exists():
         raise ScaffoldError(f"no chorus.yaml in {root}: run this in a Chorus project")
-    if not (root / "subgraphs").is_dir():
+    if package is None and not (root / "subgraphs").is_dir():
         raise ScaffoldError(f"no subgraphs/ folder in {root}")
+    if package is not None:
+        check_package(package)
     config = load_mapping(chorus_yaml.read_text(), chorus_yaml)
     subgraphs = config.get("subgraphs") or {}
     if not isinstance(subgraphs, dict):
@@ -168,7 +187,8 @@ def context(root: Path, name: str, port: int | None = None) -> Context:
         raise ScaffoldError(f"chorus.yaml already has a subgraph named {name!r}")
     port = port if port is not None else max(used_ports(config)) + 1
     _check_port(port, config)
-    ctx = Context(root, name, port, config, placeholders(name))
+    ctx = Context(root, name, port, config, placeholders(name), package or "")
+    ctx.values["package"] = ctx.package_name  # templates import the package by its dotted name
     for existing in (ctx.package, ctx.test_dir):
         if existing.exists():
             raise ScaffoldError(f"{existing.relative_to(root)} already exists")

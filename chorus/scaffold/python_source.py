@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable
 
 LINE_LENGTH = 100
-FIRST_PARTY = frozenset({"chorus", "migrations", "models", "router", "subgraphs", "tests"})
+FIRST_PARTY = frozenset({"apps", "chorus", "migrations", "models", "router", "subgraphs", "tests"})
 
 
 def _group(statement: str) -> int:

@@ -52,8 +52,12 @@ def test_an_application_of_unknown_subgraphs_is_a_config_error(tmp_path: Path) -
         load_config(path)
 
 
-def test_the_repository_stack_declares_the_concierge_application() -> None:
+def test_the_repository_stack_declares_the_concierge_and_fraud_applications() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "chorus.yaml")
-    assert set(config.applications["concierge"]) == set(config.subgraphs)
+    assert set(config.applications["concierge"]) == {"nlu", "dialogue", "generation"}
+    assert set(config.applications["fraud"]) == {"ingestion", "features", "anomaly", "alerting"}
+    # together they are the whole stack: plain `chorus dev` starts both pipelines
+    everything = set(config.applications["concierge"]) | set(config.applications["fraud"])
+    assert everything == set(config.subgraphs)
     models = {n for sub in config.subgraphs.values() for n in sub.models}
-    assert models == {"nlu", "generation"}
+    assert models == {"nlu", "generation", "anomaly"}

@@ -21,9 +21,20 @@ from tests.helpers.team_package import write_team_package
 def test_the_repository_stack_runs_the_framework_then_chorus_yaml_order() -> None:
     histories = stack_histories()
     # nlu has no tables, so no history; the concierge comes from `migrations:`, after dialogue
-    assert [h.name for h in histories] == ["models", "dialogue", "generation", "concierge"]
+    # and after every subgraph (the fraud application's four, found by their app paths)
+    assert [h.name for h in histories] == [
+        "models",
+        "dialogue",
+        "generation",
+        "ingestion",
+        "features",
+        "anomaly",
+        "alerting",
+        "concierge",
+    ]
     assert histories[0].version_table == "alembic_version"
     assert histories[1].folder == REPO / "subgraphs" / "dialogue" / "migrations"
+    assert histories[3].folder == REPO / "apps" / "fraud" / "ingestion" / "migrations"
 
 
 def test_a_subgraph_with_a_migrations_folder_is_found_by_its_app_path(

@@ -52,10 +52,14 @@ def test_scaffold_writes_package_test_and_config_entries(project: Path) -> None:
     data = yaml.safe_load(after)
     assert data["subgraphs"]["inventory"] == {
         "app": "subgraphs.inventory.app:create_app",
-        "port": 4004,  # one above the highest port in chorus.yaml
+        "port": 4008,  # one above the highest port in chorus.yaml
     }
     rover = yaml.safe_load((project / "supergraph.yaml").read_text())
-    assert set(rover["subgraphs"]) == {"nlu", "dialogue", "generation", "inventory"}
+    assert set(rover["subgraphs"]) == {
+        *("nlu", "dialogue", "generation"),
+        *("ingestion", "features", "anomaly", "alerting"),
+        "inventory",
+    }
     assert rover["subgraphs"]["dialogue"] == {
         "routing_url": "http://127.0.0.1:4002/graphql",
         "schema": {"subgraph_url": "http://127.0.0.1:4002/graphql"},
@@ -138,8 +142,8 @@ def test_a_second_scaffold_takes_the_next_port(project: Path) -> None:
     assert new(project, "orders").exit_code == 0
     assert new(project, "payments").exit_code == 0
     data = yaml.safe_load((project / "chorus.yaml").read_text())
-    assert data["subgraphs"]["orders"]["port"] == 4004
-    assert data["subgraphs"]["payments"]["port"] == 4005
+    assert data["subgraphs"]["orders"]["port"] == 4008
+    assert data["subgraphs"]["payments"]["port"] == 4009
     rover = yaml.safe_load((project / "supergraph.yaml").read_text())
     assert list(rover["subgraphs"])[-2:] == ["orders", "payments"]
 
@@ -177,3 +181,34 @@ def test_add_mapping_entry_keeps_text_and_parses_to_the_intended_data(
 def test_check_name_accepts_snake_case() -> None:
     for name in ("inventory", "user_profiles", "v2", "a1_b2"):
         check_name(name)
+
+
+def test_package_puts_an_applications_subgraph_in_its_package(project: Path) -> None:
+    result = new(project, "ledger", "--package", "apps.shop.ledger")
+    assert result.exit_code == 0, result.output
+    for rel in (
+        "apps/__init__.py",  # missing parent packages are created
+        "apps/shop/__init__.py",
+        "apps/shop/ledger/app.py",
+        "apps/shop/ledger/schema.py",
+        "tests/apps/shop/ledger/test_ledger.py",
+    ):
+        assert (project / rel).is_file(), rel
+    assert not (project / "subgraphs" / "ledger").exists()
+    app_py = (project / "apps/shop/ledger/app.py").read_text()
+    assert "from apps.shop.ledger.schema import build_schema" in app_py
+    test_py = (project / "tests/apps/shop/ledger/test_ledger.py").read_text()
+    assert "from apps.shop.ledger.app import create_app" in test_py
+    data = yaml.safe_load((project / "chorus.yaml").read_text())
+    assert data["subgraphs"]["ledger"]["app"] == "apps.shop.ledger.app:create_app"
+
+
+@pytest.mark.parametrize(
+    "package", ["apps.Shop.ledger", "apps..ledger", "models.ledger", "a.class"]
+)
+def test_invalid_packages_are_refused_and_nothing_is_written(project: Path, package: str) -> None:
+    before = _snapshot(project)
+    result = new(project, "ledger", "--package", package)
+    assert result.exit_code == 2, result.output
+    assert "--package" in result.output
+    assert _snapshot(project) == before

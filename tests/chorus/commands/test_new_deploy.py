@@ -53,10 +53,10 @@ def new(project: Path, *args: str) -> Any:
 def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Path) -> None:
     docker = project / "docker"
     before = {p: (docker / p).read_text() for p in ("compose.yaml", "k8s/kustomization.yaml")}
-    result = new(project, "ingestion")
+    result = new(project, "ledger")
     assert result.exit_code == 0, result.output
     for line in (
-        "created      docker/k8s/ingestion.yaml",
+        "created      docker/k8s/ledger.yaml",
         "updated      docker/compose.yaml",
         "updated      docker/observability/prometheus.yml",
         "composed     docker/k8s/supergraph.graphql",
@@ -65,14 +65,12 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
     assert "Docker:" not in result.output  # written, not printed as instructions
 
     compose = yaml.safe_load((docker / "compose.yaml").read_text())
-    service = compose["services"]["ingestion"]
-    assert service["command"] == ["subgraph", "ingestion", "--host", "0.0.0.0", "--port", "4004"]
+    service = compose["services"]["ledger"]
+    assert service["command"] == ["subgraph", "ledger", "--host", "0.0.0.0", "--port", "4008"]
     assert service["image"] == compose["services"]["nlu"]["image"]  # the shared anchor merged
     assert service["read_only"] is True
-    assert service["healthcheck"]["test"][-1] == "http://127.0.0.1:4004/ready"
-    assert compose["services"]["router"]["depends_on"]["ingestion"] == {
-        "condition": "service_healthy"
-    }
+    assert service["healthcheck"]["test"][-1] == "http://127.0.0.1:4008/ready"
+    assert compose["services"]["router"]["depends_on"]["ledger"] == {"condition": "service_healthy"}
     for name, text in before.items():  # every original comment line is still there
         after = (docker / name).read_text()
         for line in text.splitlines():
@@ -80,14 +78,17 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
                 assert line in after, line
 
     rover = yaml.safe_load((docker / "supergraph.yaml").read_text())
-    assert rover["subgraphs"]["ingestion"]["routing_url"] == "http://ingestion:4004/graphql"
-    assert "EXPOSE 4000 4001 4002 4003 4004\n" in (docker / "Dockerfile").read_text()
+    assert rover["subgraphs"]["ledger"]["routing_url"] == "http://ledger:4008/graphql"
+    assert (
+        "EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007 4008\n"
+        in (docker / "Dockerfile").read_text()
+    )
     kustomization = yaml.safe_load((docker / "k8s/kustomization.yaml").read_text())
-    assert kustomization["resources"][-2:] == ["ingestion.yaml", "router.yaml"]
-    kinds = {d["kind"]: d for d in yaml.safe_load_all((docker / "k8s/ingestion.yaml").read_text())}
+    assert kustomization["resources"][-2:] == ["ledger.yaml", "router.yaml"]
+    kinds = {d["kind"]: d for d in yaml.safe_load_all((docker / "k8s/ledger.yaml").read_text())}
     assert set(kinds) == {"Deployment", "Service", "HorizontalPodAutoscaler"}
     container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["args"] == ["subgraph", "ingestion", "--host", "0.0.0.0", "--port", "4004"]
+    assert container["args"] == ["subgraph", "ledger", "--host", "0.0.0.0", "--port", "4008"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
     prometheus = yaml.safe_load((docker / "observability/prometheus.yml").read_text())
     targets = [
@@ -96,7 +97,7 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
         for s in job["static_configs"]
         for t in s["targets"]
     ]
-    assert "ingestion:4004" in targets
+    assert "ledger:4008" in targets
 
 
 def test_a_failed_composition_restores_every_file(project: Path) -> None:
@@ -104,16 +105,16 @@ def test_a_failed_composition_restores_every_file(project: Path) -> None:
         "import sys\nprint('INVALID_FIELD_SHARING: Turn.x', file=sys.stderr)\nsys.exit(1)\n"
     )
     before = _snapshot(project)
-    result = new(project, "ingestion")
+    result = new(project, "ledger")
     assert result.exit_code == 2, result.output
     assert "INVALID_FIELD_SHARING" in result.output
     assert _snapshot(project) == before
-    assert not (project / "tests").exists() and not (project / "subgraphs" / "ingestion").exists()
+    assert not (project / "tests").exists() and not (project / "subgraphs" / "ledger").exists()
 
 
 def test_a_project_without_docker_gets_no_deploy_files(project: Path) -> None:
     shutil.rmtree(project / "docker")
-    result = new(project, "ingestion")
+    result = new(project, "ledger")
     assert result.exit_code == 0, result.output
     assert not (project / "docker").exists()
 
@@ -166,7 +167,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
         assert result.returncode == status, result.stdout + result.stderr
         return result.stdout + result.stderr
 
-    chorus("new", "subgraph", "ingestion")
+    chorus("new", "subgraph", "ledger")
     chorus("new", "subgraph", "sentiment", "--extends", "Turn", "--requires", "text")
     assert _snapshot(copy / "subgraphs" / "nlu") == before  # other teams' code is untouched
     scaffolded = _snapshot(copy)
@@ -176,7 +177,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
     supergraph = (copy / "docker/k8s/supergraph.graphql").read_text()
     assert 'sentiment: String! @join__field(graph: SENTIMENT, requires: "text")' in supergraph
 
-    generated = ["subgraphs/ingestion", "subgraphs/sentiment", "tests/subgraphs"]
+    generated = ["subgraphs/ledger", "subgraphs/sentiment", "tests/subgraphs"]
     for args in (["check"], ["format", "--check"]):
         lint = subprocess.run(
             [sys.executable, "-m", "ruff", *args, *generated],

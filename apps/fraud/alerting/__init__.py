@@ -1,0 +1,4 @@
+"""The alerting subgraph: `Transaction.alert` by YAML rules, analyst resolution, live alerts.
+
+Served by `chorus subgraph alerting`.
+"""

@@ -1,0 +1,1 @@
+"""Shipped data of the fraud application (the synthetic generator's configuration)."""

@@ -1,0 +1,1 @@
+"""Alembic history of the ingestion subgraph (version table `alembic_version_ingestion`)."""
