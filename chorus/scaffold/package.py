@@ -98,7 +98,7 @@ class SubgraphPackage:
                     "from starlette.applications import Starlette",
                     "from chorus.config import load_config",
                     "from chorus.schemas import stack_sources",
-                    "from router.app import create_router_app",
+                    "from router.server.app import create_router_app",
                     "from router.compose import SubgraphSource, compose",
                     "from router.settings import RouterSettings",
                     f"from {ctx.package_name}.app import create_app",

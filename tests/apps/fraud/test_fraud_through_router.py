@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from router.app import create_router_app
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -24,6 +23,7 @@ from apps.fraud.anomaly.app import create_app as anomaly_app
 from apps.fraud.features.app import create_app as features_app
 from apps.fraud.ingestion.app import create_app as ingestion_app
 from router.compose import SubgraphSource, compose
+from router.server.app import create_router_app
 from router.settings import RouterSettings
 from subgraphs.dialogue.schema import build_schema as dialogue_schema
 from subgraphs.generation.schema import build_schema as generation_schema
