@@ -240,8 +240,8 @@ def subgraph(
     except ModuleNotFoundError as exc:
         err.print(f"[red]unknown subgraph {name!r}: cannot import {module_name}[/red]")
         raise typer.Exit(2) from exc
-    os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
-    os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
+    for key, value in cfg.process_env().items():
+        os.environ.setdefault(key, value)
     from observability import configure_logging
     from router.server.coalescing_loop import LOOP
 
