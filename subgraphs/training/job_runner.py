@@ -138,7 +138,11 @@ async def _train_and_gate(
     split = _split(model, plan.data, job)
     reporter.say(
         f"training {plan.name} {plan.version} with {model.source}"
-        + (f" on {split.train} (held out: {split.held_out})" if split else f" on {plan.data}"),
+        + (
+            f" on {split.train} (held out: {split.held_out})"
+            if split
+            else f" on {plan.data} (no held-out split: the gate compares on this data)"
+        ),
         phase="training",
     )
     trained = await asyncio.to_thread(run_plan, plan, reporter, data=split.train if split else None)

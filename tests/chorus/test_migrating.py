@@ -21,7 +21,8 @@ from tests.helpers.team_package import write_team_package
 def test_the_repository_stack_runs_the_framework_then_chorus_yaml_order() -> None:
     histories = stack_histories()
     # nlu has no tables, so no history; the concierge comes from `migrations:`, after dialogue
-    assert [h.name for h in histories] == ["models", "dialogue", "generation", "concierge"]
+    names = ["models", "dialogue", "generation", "training", "concierge"]
+    assert [h.name for h in histories] == names
     assert histories[0].version_table == "alembic_version"
     assert histories[1].folder == REPO / "subgraphs" / "dialogue" / "migrations"
 
