@@ -66,10 +66,10 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
 
     compose = yaml.safe_load((docker / "compose.yaml").read_text())
     service = compose["services"]["ingestion"]
-    assert service["command"] == ["subgraph", "ingestion", "--host", "0.0.0.0", "--port", "4004"]
+    assert service["command"] == ["subgraph", "ingestion", "--host", "0.0.0.0", "--port", "4005"]
     assert service["image"] == compose["services"]["nlu"]["image"]  # the shared anchor merged
     assert service["read_only"] is True
-    assert service["healthcheck"]["test"][-1] == "http://127.0.0.1:4004/ready"
+    assert service["healthcheck"]["test"][-1] == "http://127.0.0.1:4005/ready"
     assert compose["services"]["router"]["depends_on"]["ingestion"] == {
         "condition": "service_healthy"
     }
@@ -80,14 +80,14 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
                 assert line in after, line
 
     rover = yaml.safe_load((docker / "supergraph.yaml").read_text())
-    assert rover["subgraphs"]["ingestion"]["routing_url"] == "http://ingestion:4004/graphql"
-    assert "EXPOSE 4000 4001 4002 4003 4004\n" in (docker / "Dockerfile").read_text()
+    assert rover["subgraphs"]["ingestion"]["routing_url"] == "http://ingestion:4005/graphql"
+    assert "EXPOSE 4000 4001 4002 4003 4004 4005\n" in (docker / "Dockerfile").read_text()
     kustomization = yaml.safe_load((docker / "k8s/kustomization.yaml").read_text())
     assert kustomization["resources"][-2:] == ["ingestion.yaml", "router.yaml"]
     kinds = {d["kind"]: d for d in yaml.safe_load_all((docker / "k8s/ingestion.yaml").read_text())}
     assert set(kinds) == {"Deployment", "Service", "HorizontalPodAutoscaler"}
     container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["args"] == ["subgraph", "ingestion", "--host", "0.0.0.0", "--port", "4004"]
+    assert container["args"] == ["subgraph", "ingestion", "--host", "0.0.0.0", "--port", "4005"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
     prometheus = yaml.safe_load((docker / "observability/prometheus.yml").read_text())
     targets = [
@@ -96,7 +96,7 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
         for s in job["static_configs"]
         for t in s["targets"]
     ]
-    assert "ingestion:4004" in targets
+    assert "ingestion:4005" in targets
 
 
 def test_a_failed_composition_restores_every_file(project: Path) -> None:
