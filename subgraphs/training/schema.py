@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -91,7 +91,7 @@ class ModelVersion:
             name=mv.name,
             version=mv.version,
             stage=mv.stage,
-            metrics=mv.metrics,
+            metrics=cast(JSON, mv.metrics),
             trained_on=mv.data_hash,
             created_at=created,
             promoted_from=(mv.promotion or {}).get("previous"),
@@ -156,7 +156,7 @@ class TrainingJob:
             id=strawberry.ID(job.id),
             model=job.model,
             dataset=job.dataset,
-            params=job.params,
+            params=cast(JSON, job.params),
             held_out=job.held_out,
             status=TrainingStatus(job.status),
             progress=TrainingProgress.of(job.progress),
@@ -164,7 +164,7 @@ class TrainingJob:
             started_at=job.started_at,
             finished_at=job.finished_at,
             log_tail=job.log_tail,
-            metrics=job.metrics,
+            metrics=cast(JSON | None, job.metrics),
             error=job.error,
             attempts=job.attempts,
             candidate_name=job.candidate_name,
@@ -209,6 +209,14 @@ class Query:
         return _service(info).trainers.names()
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise user_error("params must be a JSON object of trainer parameters")
+    return value
+
+
 def _registry_error(exc: RegistryError) -> Exception:
     if isinstance(exc, PromotionRefused):
         gate = exc.gate
@@ -232,7 +240,7 @@ class Mutation:
     async def start_training(self, info: Info, input: StartTrainingInput) -> TrainingJob:
         try:
             job = await _service(info).start_training(
-                input.model, input.dataset, input.params, input.held_out
+                input.model, input.dataset, _mapping(input.params), input.held_out
             )
         except TrainingRequestError as exc:
             raise user_error(str(exc)) from exc

@@ -82,7 +82,7 @@ class TrainingService:
         return await self.store.get(job_id)
 
     async def jobs(self, statuses: list[str], limit: int) -> list[Job]:
-        return await self.store.list(statuses, limit)
+        return await self.store.recent(statuses, limit)
 
     async def watch(self, job_id: str) -> AsyncIterator[Job]:
         """The job now, then every change of its row, until it is finished."""

@@ -150,7 +150,8 @@ class JobStore:
             ).first()
         return None if row is None else Job.of(row)
 
-    async def list(self, statuses: Sequence[str] = (), limit: int = 100) -> list[Job]:
+    async def recent(self, statuses: Sequence[str] = (), limit: int = 100) -> list[Job]:
+        """Jobs, newest first (of these statuses when given)."""
         query = sa.select(training_jobs).order_by(training_jobs.c.created_at.desc()).limit(limit)
         if statuses:
             query = query.where(training_jobs.c.status.in_(list(statuses)))

@@ -67,6 +67,7 @@ async def test_bad_requests_are_errors_not_jobs(
             "type": ({"model": MODEL, "params": {"steps": "many"}}, "steps: 'many' is not"),
             "data": ({"model": MODEL, "dataset": str(tmp_path / "missing.json")}, "missing.json"),
             "held": ({"model": MODEL, "heldOut": 1.5}, "heldOut must be"),
+            "shape": ({"model": MODEL, "params": [1]}, "params must be a JSON object"),
         }
         for case, (input, message) in cases.items():
             body = await gql(
