@@ -10,12 +10,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chorus import __version__
 from chorus.commands.evaluate import EvaluateGroup
 from chorus.commands.train import TrainGroup
-from chorus.config import ConfigError, load_config
+from chorus.config import ChorusConfig, ConfigError, load_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 train_app = typer.Typer(
@@ -198,8 +199,8 @@ def subgraph(
     except ModuleNotFoundError as exc:
         err.print(f"[red]unknown subgraph {name!r}: cannot import {module_name}[/red]")
         raise typer.Exit(2) from exc
-    os.environ.setdefault("CHORUS_DATA_DIR", str(cfg.data_dir.resolve()))
-    os.environ.setdefault("CHORUS_DATABASE_URL", cfg.resolved_database_url())
+    for key, value in cfg.process_env().items():
+        os.environ.setdefault(key, value)
     for key, value in (sub.env if sub else {}).items():  # the application's wiring, as `chorus dev`
         os.environ.setdefault(key, value)
     from observability import configure_logging
@@ -285,6 +286,7 @@ def models_list(
 ) -> None:
     """Show every registered model version with its stage and metrics."""
     from models.db import create_engine
+    from models.model_management import list_versions
     from models.registry import ModelRegistry
 
     cfg = _config(config)
@@ -292,7 +294,7 @@ def models_list(
     async def fetch():  # type: ignore[no-untyped-def]
         engine = create_engine(cfg.resolved_database_url())
         try:
-            return await ModelRegistry(engine).list(name)
+            return await list_versions(ModelRegistry(engine), name)
         finally:
             await engine.dispose()
 
@@ -308,31 +310,89 @@ def models_list(
     console.print(table)
 
 
+def _primary_metric(cfg: ChorusConfig, name: str) -> str | None:
+    """The model's trainer's primary metric, when a trainer for it is registered."""
+    from chorus.trainers import trainer_registry
+    from models.trainers import TrainerError
+
+    try:
+        return trainer_registry(cfg).get(name).trainer.primary_metric
+    except TrainerError:
+        return None
+
+
 @models_app.command("promote")
 def models_promote(
     name: Annotated[str, typer.Argument()],
     version: Annotated[str, typer.Argument()],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="promote even when the evaluation gate finds it worse"),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Make a version the production one (the previous one is archived)."""
+    """Make a version the production one (the previous one is archived).
+
+    The evaluation gate refuses a version that does worse than production on the
+    model's primary metric, on data both were evaluated on; --force overrides it.
+    """
     from models.db import create_engine
+    from models.model_management import Promotion, PromotionRefused, promote_model
     from models.registry import ModelRegistry, RegistryError
 
     cfg = _config(config)
+    metric = _primary_metric(cfg, name)
 
-    async def promote() -> None:
+    async def promote() -> Promotion:
         engine = create_engine(cfg.resolved_database_url())
         try:
-            await ModelRegistry(engine).promote(name, version)
+            return await promote_model(
+                ModelRegistry(engine), name, version, force=force, primary_metric=metric
+            )
         finally:
             await engine.dispose()
 
     try:
-        asyncio.run(promote())
-    except RegistryError as exc:
-        err.print(f"[red]{exc}[/red]")
+        done = asyncio.run(promote())
+    except PromotionRefused as exc:
+        err.print(f"[red]refused:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
+    except RegistryError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from exc
+    if done.gate is not None:
+        label = "forced past the gate" if done.forced else "gate"
+        err.print(f"{label}: {escape(done.gate.reason)}")
     console.print(f"{name} {version} is now in production")
+
+
+@models_app.command("rollback")
+def models_rollback(
+    name: Annotated[str, typer.Argument()],
+    config: ConfigOption = None,
+) -> None:
+    """Put back the production version the current one replaced (the current is archived)."""
+    from models.db import create_engine
+    from models.model_management import Promotion, rollback_model
+    from models.registry import ModelRegistry, RegistryError
+
+    cfg = _config(config)
+
+    async def rollback() -> Promotion:
+        engine = create_engine(cfg.resolved_database_url())
+        try:
+            return await rollback_model(ModelRegistry(engine), name)
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(rollback())
+    except RegistryError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"{name} {done.production.version} is in production again ({done.previous} archived)"
+    )
 
 
 def _register_optional() -> None:

@@ -157,10 +157,14 @@ class ChorusConfig(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'chorus.db').resolve()}"
 
     def process_env(self) -> dict[str, str]:
-        """What every child process needs to agree on the database and artefacts."""
+        """What every child process needs to agree on the database, artefacts and models."""
+        from chorus.trainers import model_specs
+        from models.trainer_registry import SPECS_ENV, specs_to_json
+
         return {
             "CHORUS_DATA_DIR": str(self.data_dir.resolve()),
             "CHORUS_DATABASE_URL": self.resolved_database_url(),
+            SPECS_ENV: specs_to_json(model_specs(self)),
         }
 
 

@@ -5,6 +5,12 @@ a data dir copied elsewhere (a cache, a volume) still finds its models.
 
 Every trained artefact is registered with its metrics and the hash of the data it
 was trained on, so any AI result can be traced to the exact model that made it.
+
+Besides the training metrics, the JSON column keeps evaluations
+(``metrics["evaluations"][data]``) and, under ``metrics["lifecycle"]``, what the
+registry itself knows of a version: the promotion that made it production (the
+version it replaced, when, whether forced), which rollbacks read, and the evaluation
+gate's comparison with production. `ModelVersion.metrics` leaves the lifecycle out.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models.db import data_dir
 
 STAGES = ("candidate", "production", "archived")
+LIFECYCLE = "lifecycle"  # the key of the registry's own notes in the metrics column
 
 metadata = sa.MetaData()
 
@@ -50,6 +57,23 @@ class ModelVersion:
     metrics: dict[str, Any] = field(default_factory=dict)
     data_hash: str = ""
     created_at: dt.datetime | None = None
+    lifecycle: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def promotion(self) -> dict[str, Any] | None:
+        """``{"previous": version or None, "at": iso time, "forced": bool}`` of the last
+        promotion that made this version production (a rollback to it keeps it)."""
+        return self.lifecycle.get("promotion")
+
+    @property
+    def gate(self) -> dict[str, Any] | None:
+        """The evaluation gate's comparison with production (`models.evaluation_gate`)."""
+        return self.lifecycle.get("gate")
+
+    @property
+    def evaluations(self) -> dict[str, dict[str, Any]]:
+        """Metrics of evaluations after training, by the data they ran on."""
+        return dict(self.metrics.get("evaluations") or {})
 
 
 def _stored_path(path: str) -> str:
@@ -71,15 +95,22 @@ def _loaded_path(path: str) -> str:
 
 
 def _row(row: Any) -> ModelVersion:
+    metrics = dict(row.metrics or {})
+    lifecycle = metrics.pop(LIFECYCLE, None) or {}
     return ModelVersion(
         name=row.name,
         version=row.version,
         stage=row.stage,
         path=_loaded_path(row.path),
-        metrics=dict(row.metrics or {}),
+        metrics=metrics,
         data_hash=row.data_hash,
         created_at=row.created_at,
+        lifecycle=dict(lifecycle),
     )
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class ModelRegistry:
@@ -108,15 +139,17 @@ class ModelRegistry:
             )
             if existing.first() is not None:
                 raise RegistryError(f"model {name} version {version} is already registered")
+            stored = dict(metrics)
             if stage == "production":
-                await self._archive_production(conn, name)
+                previous = await self._archive_production(conn, name)
+                stored[LIFECYCLE] = {"promotion": _promotion(previous, forced=False)}
             await conn.execute(
                 model_versions.insert().values(
                     name=name,
                     version=version,
                     stage=stage,
                     path=_stored_path(str(path)),
-                    metrics=metrics,
+                    metrics=stored,
                     data_hash=data_hash,
                     created_at=now,
                 )
@@ -156,25 +189,70 @@ class ModelRegistry:
             row = result.first()
         return _row(row) if row is not None else None
 
-    async def promote(self, name: str, version: str) -> ModelVersion:
-        """Make `version` the production one; the previous production version is archived."""
+    async def promote(self, name: str, version: str, *, forced: bool = False) -> ModelVersion:
+        """Make `version` the production one; the previous production version is archived.
+
+        The version remembers which one it replaced (for `rollback`). Promoting the
+        production version again changes nothing. No evaluation gate here: that is
+        `models.model_management.promote_model`'s job.
+        """
         async with self.engine.begin() as conn:
-            found = await conn.execute(
-                sa.select(model_versions.c.id).where(
-                    model_versions.c.name == name, model_versions.c.version == version
+            row = await self._locked(conn, name, version)
+            if row.stage == "production":
+                return _row(row)
+            previous = await self._archive_production(conn, name)
+            await self._write(conn, row, stage="production", promotion=_promotion(previous, forced))
+        return await self._get_existing(name, version)
+
+    async def rollback(self, name: str) -> tuple[ModelVersion, ModelVersion]:
+        """Production goes back to the version the current one replaced; returns (back, off).
+
+        The current version is archived. Rolling back again goes one further step back
+        (each version keeps the promotion that first replaced its predecessor).
+        """
+        async with self.engine.begin() as conn:
+            current = (
+                await conn.execute(
+                    sa.select(model_versions)
+                    .where(model_versions.c.name == name, model_versions.c.stage == "production")
+                    .order_by(model_versions.c.id.desc())
+                    .with_for_update()
                 )
-            )
-            if found.first() is None:
-                raise RegistryError(f"model {name} has no version {version}")
-            await self._archive_production(conn, name)
+            ).first()
+            if current is None:
+                raise RegistryError(f"model {name} has no production version to roll back")
+            promotion = _row(current).promotion or {}
+            previous = promotion.get("previous")
+            if previous is None:
+                raise RegistryError(
+                    f"model {name} version {current.version} replaced no earlier version; "
+                    "there is nothing to roll back to"
+                )
+            back = await self._locked(conn, name, previous)
             await conn.execute(
                 model_versions.update()
-                .where(model_versions.c.name == name, model_versions.c.version == version)
+                .where(model_versions.c.id == current.id)
+                .values(stage="archived", metrics=_with_lifecycle(current, rolled_back=_now_iso()))
+            )
+            await conn.execute(
+                model_versions.update()
+                .where(model_versions.c.id == back.id)
                 .values(stage="production")
             )
-        promoted = await self.get(name, version)
-        assert promoted is not None
-        return promoted
+        return await self._get_existing(name, previous), await self._get_existing(
+            name, current.version
+        )
+
+    async def record_gate(self, name: str, version: str, gate: dict[str, Any]) -> ModelVersion:
+        """Keep the evaluation gate's comparison with the version (``lifecycle.gate``)."""
+        async with self.engine.begin() as conn:
+            row = await self._locked(conn, name, version)
+            await conn.execute(
+                model_versions.update()
+                .where(model_versions.c.id == row.id)
+                .values(metrics=_with_lifecycle(row, gate=gate))
+            )
+        return await self._get_existing(name, version)
 
     async def record_evaluation(
         self, name: str, version: str, data: str, metrics: dict[str, Any]
@@ -214,10 +292,58 @@ class ModelRegistry:
             rows = (await conn.execute(query)).all()
         return [_row(r) for r in rows]
 
+    async def _get_existing(self, name: str, version: str) -> ModelVersion:
+        found = await self.get(name, version)
+        if found is None:  # deleted between two statements: not by this code
+            raise RegistryError(f"model {name} has no version {version}")
+        return found
+
     @staticmethod
-    async def _archive_production(conn: Any, name: str) -> None:
+    async def _locked(conn: Any, name: str, version: str) -> Any:
+        """The version's row, locked for this transaction where the database can."""
+        row = (
+            await conn.execute(
+                sa.select(model_versions)
+                .where(model_versions.c.name == name, model_versions.c.version == version)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            raise RegistryError(f"model {name} has no version {version}")
+        return row
+
+    @staticmethod
+    async def _write(conn: Any, row: Any, *, stage: str, promotion: dict[str, Any]) -> None:
+        await conn.execute(
+            model_versions.update()
+            .where(model_versions.c.id == row.id)
+            .values(stage=stage, metrics=_with_lifecycle(row, promotion=promotion))
+        )
+
+    @staticmethod
+    async def _archive_production(conn: Any, name: str) -> str | None:
+        """Archive the production version; returns it (None when there was none)."""
+        current = (
+            await conn.execute(
+                sa.select(model_versions.c.version)
+                .where(model_versions.c.name == name, model_versions.c.stage == "production")
+                .order_by(model_versions.c.id.desc())
+            )
+        ).first()
         await conn.execute(
             model_versions.update()
             .where(model_versions.c.name == name, model_versions.c.stage == "production")
             .values(stage="archived")
         )
+        return None if current is None else str(current.version)
+
+
+def _promotion(previous: str | None, forced: bool) -> dict[str, Any]:
+    return {"previous": previous, "at": _now_iso(), "forced": forced}
+
+
+def _with_lifecycle(row: Any, **notes: Any) -> dict[str, Any]:
+    """The row's stored metrics with `notes` merged into its lifecycle."""
+    stored = dict(row.metrics or {})
+    stored[LIFECYCLE] = {**(stored.get(LIFECYCLE) or {}), **notes}
+    return stored

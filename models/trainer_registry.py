@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,9 @@ from models.resources import resolve
 from models.trainers import Trainer, TrainerError
 
 ENTRY_POINT_GROUP = "chorus.trainers"
+SPECS_ENV = "CHORUS_MODEL_SPECS"
+"""The configured models as JSON, for processes that do not read chorus.yaml themselves
+(the training service and its workers): `chorus dev` and `chorus subgraph` set it."""
 
 
 class UnknownModel(TrainerError):
@@ -162,3 +167,44 @@ class TrainerRegistry:
             raise TrainerError(f"entry point {name} = {ep.value} is not a Trainer")
         dist = getattr(ep, "dist", None)
         return found, f"entry point {ep.value}" + (f" ({dist.name})" if dist else "")
+
+
+def specs_to_json(specs: Iterable[ModelSpec]) -> str:
+    """`ModelSpec`s as the JSON `SPECS_ENV` carries."""
+    return json.dumps(
+        [
+            {
+                "name": s.name,
+                "trainer": s.trainer,
+                "data": s.data,
+                "params": dict(s.params),
+                "owner": s.owner,
+                "base_dir": None if s.base_dir is None else str(s.base_dir),
+            }
+            for s in specs
+        ]
+    )
+
+
+def specs_from_json(text: str) -> list[ModelSpec]:
+    try:
+        rows = json.loads(text)
+        return [
+            ModelSpec(
+                name=row["name"],
+                trainer=row.get("trainer"),
+                data=row.get("data"),
+                params=dict(row.get("params") or {}),
+                owner=row.get("owner"),
+                base_dir=Path(row["base_dir"]) if row.get("base_dir") else None,
+            )
+            for row in rows
+        ]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise TrainerError(f"{SPECS_ENV} is not a JSON list of model specs: {exc}") from exc
+
+
+def registry_from_environment(environ: Mapping[str, str] | None = None) -> TrainerRegistry:
+    """The models `SPECS_ENV` configures, then the installed entry points."""
+    text = (os.environ if environ is None else environ).get(SPECS_ENV)
+    return TrainerRegistry(specs_from_json(text) if text else ())

@@ -41,6 +41,8 @@ class TrainProgress:
     loss: float | None = None
     label: str = ""
     message: str | None = None
+    epoch: int | None = None
+    metrics: Mapping[str, float] | None = None  # validation metrics, e.g. at an epoch's end
 
 
 ProgressFn = Callable[[TrainProgress], None]
@@ -134,9 +136,19 @@ def _as_path(value: Any, base_dir: Path | None) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class DataSplit:
+    """Training data cut in two: what the model learns from, and what judges it."""
+
+    train: Path
+    held_out: Path
+
+
 TrainFn = Callable[[TrainJob], TrainResult]
 EvaluateFn = Callable[[Path, Path | None, Mapping[str, Any]], Evaluation]
 NameFn = Callable[[str, Path | None], str]
+SplitFn = Callable[[Path, Path, float, int], DataSplit]
+"""(data, output folder, held-out fraction, seed) -> the two files it wrote there."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +158,10 @@ class Trainer:
     `default_data` (a path or ``pkg.module:path`` spec) is used when neither the command
     line nor chorus.yaml names data. `name_for(model name, data)` may pick the registry
     name from the data (e.g. one name per dataset); `data_aliases` are extra `--data` flags.
+    `split(data, folder, fraction, seed)` cuts the data into a training and a held-out file
+    in the trainer's own format; the training service trains on the first and compares the
+    candidate with production on the second (the evaluation gate). Higher values of
+    `primary_metric` are better.
     """
 
     name: str
@@ -158,6 +174,7 @@ class Trainer:
     data_help: str = "training data (a path or pkg.module:relative/path)"
     data_aliases: tuple[str, ...] = ()
     name_for: NameFn | None = None
+    split: SplitFn | None = None
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)

@@ -7,7 +7,6 @@ with its metrics and data hash (the first version of a name becomes production).
 from __future__ import annotations
 
 import inspect
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,20 +29,12 @@ from chorus.commands.model_group import CommandFn, ModelGroup, option_parameter,
 from chorus.commands.registration import PromoteOption, RegisterOption
 from chorus.commands.registration import register_version as _register
 from chorus.config import ChorusConfig
+from models.train_version import plan_training, run_plan
 from models.trainer_registry import RegisteredModel
-from models.trainers import TrainerError, TrainJob, TrainProgress
+from models.trainers import TrainerError, TrainProgress
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-
-def new_version(models_dir: Path) -> str:
-    """A UTC timestamp, with a suffix when that folder is already taken."""
-    base = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    version, n = base, 1
-    while (models_dir / version).exists():
-        version, n = f"{base}.{n}", n + 1
-    return version
 
 
 def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
@@ -113,14 +104,18 @@ def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, An
             for o in trainer.options
             if args[f"opt_{o.name}"] is not None
         )
-        params = model.params_with(overrides)
-        data = model.data_path(args["data"])
+        plan = plan_training(
+            model,
+            models_dir,
+            data=args["data"],
+            overrides=overrides,
+            name=args["name"],
+            version=args["version"],
+            output=args["out"],
+        )
     except (TrainerError, FileNotFoundError) as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
-    name = args["name"] or (trainer.name_for(model.name, data) if trainer.name_for else model.name)
-    version = args["version"] or new_version(models_dir / name)
-    target: Path = args["out"] or models_dir / name / version
     with Progress(
         TextColumn("[bold]{task.fields[label]}"),
         BarColumn(),
@@ -140,21 +135,21 @@ def train_model(model: RegisteredModel, config: ChorusConfig, args: dict[str, An
             if p.message:
                 bar.console.print(escape(p.message))
 
-        job = TrainJob(name, version, target, data, params, progress=on_progress)
         try:
-            result = trainer.train(job)
+            trained = run_plan(plan, on_progress)
         except (TrainerError, OSError, ValueError) as exc:
             err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from exc
-    print_metrics(console, result.metrics, f"{name} {version}")
+    name, version, target = trained.name, trained.version, trained.path
+    print_metrics(console, trained.metrics, f"{name} {version}")
     console.print(f"saved {target}")
     if args["register_version"]:
         stage = _register(
             name,
             version,
             target,
-            result.metrics,
-            result.data_hash,
+            trained.metrics,
+            trained.data_hash,
             args["promote"],
             url=config.resolved_database_url(),
         )

@@ -88,14 +88,20 @@ def train(job: TrainJob) -> TrainResult:
     def on_progress(p: Progress) -> None:
         label = f"epoch {p.epoch}/{p.epochs}"
         if p.kind == "start":
-            job.progress(TrainProgress(step=0, total=p.total_steps, label=label))
+            job.progress(TrainProgress(step=0, total=p.total_steps, label=label, epoch=p.epoch))
         elif p.kind == "step":
-            job.progress(TrainProgress(step=p.step, total=p.total_steps, loss=p.loss, label=label))
+            job.progress(
+                TrainProgress(
+                    step=p.step, total=p.total_steps, loss=p.loss, label=label, epoch=p.epoch
+                )
+            )
         elif p.kind == "epoch":
             job.progress(
                 TrainProgress(
                     label=label,
                     message=f"{label}  loss {p.loss:.4f}  {_metrics_text(p.metrics)}",
+                    epoch=p.epoch,
+                    metrics=dict(p.metrics) or None,  # validation metrics, streamed by the service
                 )
             )
 

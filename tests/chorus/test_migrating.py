@@ -30,6 +30,7 @@ def test_the_repository_stack_runs_the_framework_then_chorus_yaml_order() -> Non
         "features",
         "anomaly",
         "alerting",
+        "training",
         "concierge",
     ]
     assert histories[0].version_table == "alembic_version"

@@ -2,7 +2,7 @@
 blocks sent to the router they start, its Python blocks in one session.
 
 The copy's stack moves to free ports so the test runs beside other stacks: chorus.yaml's
-ports are rewritten and the tutorial's 4000 (router) and 4004 (the new subgraph) with
+ports are rewritten and the tutorial's 4000 (router) and 4009 (the new subgraph) with
 them. Any failing block fails the test with its output; every process a block leaves
 running is stopped at the end.
 """
@@ -29,7 +29,8 @@ from tests.helpers.workflow import REPO
 
 TUTORIAL = REPO / "docs" / "tutorial.md"
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-STACK_PORTS = (4000, 4001, 4002, 4003, 4004)  # router, nlu, dialogue, generation, the new one
+# the router, the subgraphs chorus.yaml has (4001-4008), and the new one the tutorial adds
+STACK_PORTS = tuple(range(4000, 4010))
 TEAM_CODE_LIMIT = 60
 
 
@@ -107,11 +108,11 @@ def test_every_block_of_the_tutorial_runs(tmp_path: Path) -> None:
     ports = {old: str(base + i) for i, old in enumerate(STACK_PORTS)}
     config = project / "chorus.yaml"
     config.write_text(
-        re.sub(r"port: (400[0-3])\b", lambda m: f"port: {ports[int(m[1])]}", config.read_text())
+        re.sub(r"port: (400[0-8])\b", lambda m: f"port: {ports[int(m[1])]}", config.read_text())
     )
 
     def moved(code: str) -> str:
-        return re.sub(r"\b(400[0-4])\b", lambda m: ports[int(m[1])], code)
+        return re.sub(r"\b(400[0-9])\b", lambda m: ports[int(m[1])], code)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHORUS_")}
     env["PYTHONPATH"] = str(project)

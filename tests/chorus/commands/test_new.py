@@ -52,12 +52,13 @@ def test_scaffold_writes_package_test_and_config_entries(project: Path) -> None:
     data = yaml.safe_load(after)
     assert data["subgraphs"]["inventory"] == {
         "app": "subgraphs.inventory.app:create_app",
-        "port": 4008,  # one above the highest port in chorus.yaml
+        "port": 4009,  # one above the highest port in chorus.yaml
     }
     rover = yaml.safe_load((project / "supergraph.yaml").read_text())
     assert set(rover["subgraphs"]) == {
         *("nlu", "dialogue", "generation"),
         *("ingestion", "features", "anomaly", "alerting"),
+        "training",
         "inventory",
     }
     assert rover["subgraphs"]["dialogue"] == {
@@ -142,8 +143,8 @@ def test_a_second_scaffold_takes_the_next_port(project: Path) -> None:
     assert new(project, "orders").exit_code == 0
     assert new(project, "payments").exit_code == 0
     data = yaml.safe_load((project / "chorus.yaml").read_text())
-    assert data["subgraphs"]["orders"]["port"] == 4008
-    assert data["subgraphs"]["payments"]["port"] == 4009
+    assert data["subgraphs"]["orders"]["port"] == 4009
+    assert data["subgraphs"]["payments"]["port"] == 4010
     rover = yaml.safe_load((project / "supergraph.yaml").read_text())
     assert list(rover["subgraphs"])[-2:] == ["orders", "payments"]
 

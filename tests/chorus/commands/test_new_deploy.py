@@ -66,10 +66,10 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
 
     compose = yaml.safe_load((docker / "compose.yaml").read_text())
     service = compose["services"]["ledger"]
-    assert service["command"] == ["subgraph", "ledger", "--host", "0.0.0.0", "--port", "4008"]
+    assert service["command"] == ["subgraph", "ledger", "--host", "0.0.0.0", "--port", "4009"]
     assert service["image"] == compose["services"]["nlu"]["image"]  # the shared anchor merged
     assert service["read_only"] is True
-    assert service["healthcheck"]["test"][-1] == "http://127.0.0.1:4008/ready"
+    assert service["healthcheck"]["test"][-1] == "http://127.0.0.1:4009/ready"
     assert compose["services"]["router"]["depends_on"]["ledger"] == {"condition": "service_healthy"}
     for name, text in before.items():  # every original comment line is still there
         after = (docker / name).read_text()
@@ -78,9 +78,9 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
                 assert line in after, line
 
     rover = yaml.safe_load((docker / "supergraph.yaml").read_text())
-    assert rover["subgraphs"]["ledger"]["routing_url"] == "http://ledger:4008/graphql"
+    assert rover["subgraphs"]["ledger"]["routing_url"] == "http://ledger:4009/graphql"
     assert (
-        "EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007 4008\n"
+        "EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007 4008 4009\n"
         in (docker / "Dockerfile").read_text()
     )
     kustomization = yaml.safe_load((docker / "k8s/kustomization.yaml").read_text())
@@ -88,7 +88,7 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
     kinds = {d["kind"]: d for d in yaml.safe_load_all((docker / "k8s/ledger.yaml").read_text())}
     assert set(kinds) == {"Deployment", "Service", "HorizontalPodAutoscaler"}
     container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["args"] == ["subgraph", "ledger", "--host", "0.0.0.0", "--port", "4008"]
+    assert container["args"] == ["subgraph", "ledger", "--host", "0.0.0.0", "--port", "4009"]
     assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
     prometheus = yaml.safe_load((docker / "observability/prometheus.yml").read_text())
     targets = [
@@ -97,7 +97,7 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
         for s in job["static_configs"]
         for t in s["targets"]
     ]
-    assert "ledger:4008" in targets
+    assert "ledger:4009" in targets
 
 
 def test_a_failed_composition_restores_every_file(project: Path) -> None:

@@ -1,0 +1,1 @@
+"""The training subgraph's alembic history (training jobs); run by `chorus migrate`."""
