@@ -54,8 +54,12 @@ def test_an_application_of_unknown_subgraphs_is_a_config_error(tmp_path: Path) -
 
 def test_the_repository_stack_declares_the_concierge_and_fraud_applications() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "chorus.yaml")
-    assert set(config.applications["concierge"]) == {"nlu", "dialogue", "generation"}
-    assert set(config.applications["fraud"]) == {"ingestion", "features", "anomaly", "alerting"}
+    # each application brings the training service that trains and promotes its models
+    assert set(config.applications["concierge"]) == {"nlu", "dialogue", "generation", "training"}
+    assert set(config.applications["fraud"]) == {
+        *("ingestion", "features", "anomaly", "alerting"),
+        "training",
+    }
     # together they are the whole stack: plain `chorus dev` starts both pipelines
     everything = set(config.applications["concierge"]) | set(config.applications["fraud"])
     assert everything == set(config.subgraphs)

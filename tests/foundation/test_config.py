@@ -13,7 +13,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_shipped_config_is_valid() -> None:
     cfg = load_config(REPO / "chorus.yaml")
-    assert set(cfg.subgraphs) == {"nlu", "dialogue", "generation", "training"}
+    assert set(cfg.subgraphs) == {
+        *("nlu", "dialogue", "generation"),
+        *("ingestion", "features", "anomaly", "alerting"),
+        "training",
+    }
     assert cfg.router.port == 4000
     assert cfg.resolved_database_url().startswith("sqlite+aiosqlite:///")
 
