@@ -90,33 +90,45 @@ class Admission:
                 ops, batch = parse_post(raw, settings.limits.max_batch_size)
         except RequestRejected as exc:
             return _error(exc.status, str(exc), exc.code, exc.headers)
+        try:
+            ctx = await self.identify(request, len(ops))
+        except RequestRejected as exc:
+            return _error(exc.status, str(exc), exc.code, exc.headers)
+        return Admitted(ops, batch, ctx)
+
+    async def identify(self, request: HttpRequest, operations: int) -> RequestContext:
+        """Authentication and the rate limit, for /graphql and the REST endpoints alike.
+
+        Raises `RequestRejected` (401 AUTH_ERROR, 429 REQUEST_RATE_LIMITED).
+        """
+        settings = self.settings
+        headers = request.headers
         claims: dict[str, Any] | None = None
         if self.authenticator is not None:
             try:
                 claims = await self.authenticator.authenticate(headers)
             except AuthError as exc:
                 if settings.auth.jwt is None or settings.auth.jwt.on_error == "error":
-                    return _error(
+                    raise RequestRejected(
                         401, str(exc), ErrorCode.AUTH_ERROR, {"www-authenticate": "Bearer"}
-                    )
+                    ) from None
         if claims is None and settings.auth.authorization.require_authentication:
-            return _error(
+            raise RequestRejected(
                 401,
                 "this endpoint requires authentication",
                 ErrorCode.AUTH_ERROR,
                 {"www-authenticate": "Bearer"},
             )
         if self.rate_limiter is not None:
-            wait = self.rate_limiter.acquire(self._client_key(request), len(ops))
+            wait = self.rate_limiter.acquire(self._client_key(request), operations)
             if wait is not None:
-                return _error(
+                raise RequestRejected(
                     429,
                     "Your request has been rate limited",
                     ErrorCode.REQUEST_RATE_LIMITED,
                     {"retry-after": str(wait)},
                 )
-        ctx = RequestContext(headers, claims)
-        return Admitted(ops, batch, ctx)
+        return RequestContext(headers, claims)
 
     def _client_key(self, request: HttpRequest) -> str:
         rl = self.settings.traffic.rate_limit

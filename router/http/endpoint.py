@@ -120,7 +120,7 @@ class GraphQLHttp:
             return
         if admitted.batch:
             accept = "application/json"
-        results = await self._operations(admitted, accept, expose, method == "POST")
+        results = await self.run_operations(admitted, accept, expose, method == "POST")
         if isinstance(results, GraphQLResponse):  # the router deadline passed
             await _send_json(send, results.body, results.status, media)
             return
@@ -143,13 +143,14 @@ class GraphQLHttp:
             status = 200 if result.body.get("errors") else status
         await _send_json(send, result.body, status, media)
 
-    async def _operations(
+    async def run_operations(
         self, admitted: Admitted, accept: str, expose: bool, allow_mutation: bool
     ) -> list[GraphQLResponse | Response] | GraphQLResponse:
         """One response per operation, or one for the whole request (504 past the deadline).
 
         The operations run with the request context set (for the authorizer and the
-        subgraph calls) and within the router deadline.
+        subgraph calls) and within the router deadline: persisted queries, the request
+        stage, execution, redaction. The REST endpoints (`http/rest/`) run theirs here too.
         """
         token = current_request.set(admitted.context)
         try:

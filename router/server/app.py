@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from router.http.cors import cors_middleware
 from router.http.endpoint import GraphQLHttp, health_endpoint
 from router.http.graphiql import assets_mount
+from router.http.rest import rest_routes
 from router.http.websocket import graphql_ws_endpoint
 from router.request.pipeline import Router
 from router.server import heap
@@ -51,6 +52,7 @@ def create_router_app(
             Route("/health", health_endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             assets_mount(),
+            *rest_routes(graphql),  # REST endpoints and /openapi.json (router.yaml `rest:`)
         ],
         lifespan=lifespan,
         middleware=cors,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from router.settings.auth import AuthSettings
 from router.settings.limits import LimitsSettings
 from router.settings.persisted import PersistedQuerySettings
+from router.settings.rest import RestSettings
 from router.settings.security import SecuritySettings
 from router.settings.traffic import TrafficSettings
 
@@ -61,6 +62,10 @@ class RouterSettings(BaseModel):
     )
     persisted_queries: PersistedQuerySettings = Field(
         default_factory=PersistedQuerySettings, description="APQ and the manifest safelist."
+    )
+    rest: RestSettings = Field(
+        default_factory=RestSettings,
+        description="REST endpoints backed by GraphQL operations, and their OpenAPI document.",
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,210 @@
+"""The REST endpoints: a REST request in, a GraphQL request through the /graphql pipeline, a
+REST answer out.
+
+Each request is authenticated and rate-limited by the same `Admission` as /graphql,
+its parameters and body become the operation's variables, and the operation runs
+through `GraphQLHttp.run_operations` (persisted queries, limits, authorization,
+planning, execution, redaction: nothing is done twice or differently). The answer
+is the operation's result field as JSON, or a problem document whose status
+follows the errors' codes (`errors.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from router.errors import ErrorCode, graphql_error
+from router.http.admission import Admitted
+from router.http.endpoint import GraphQLHttp
+from router.http.negotiation import is_json_content_type
+from router.http.payload import GraphQLRequest, RequestRejected, read_body
+from router.http.request import HttpRequest
+from router.http.rest.errors import STATUS_BY_CODE, problem, status_of
+from router.http.rest.openapi import openapi_document
+from router.http.rest.operation import BoundOperation, RestConfigError, bind
+from router.http.rest.params import ParamError, read_param
+from router.request.pipeline import Snapshot
+from router.request.response import GraphQLResponse
+
+__all__ = ["RestApi"]
+
+log = logging.getLogger("chorus.router.rest")
+
+
+class RestApi:
+    """The configured endpoints of one router, bound to its current supergraph.
+
+    The operations are checked when the API is built (a bad configuration stops
+    the router) and again after each supergraph reload, on the next request.
+    """
+
+    def __init__(self, graphql: GraphQLHttp) -> None:
+        self.graphql = graphql
+        self.router = graphql.router
+        self.settings = self.router.settings.rest
+        self.by_code = {**STATUS_BY_CODE, **self.settings.error_status}
+        self._snapshot: Snapshot | None = None
+        self._bound: tuple[BoundOperation, ...] = ()
+        self._document: bytes | None = None
+        self.bound()  # raises RestConfigError now rather than on the first request
+
+    def bound(self) -> tuple[BoundOperation, ...]:
+        snap = self.router.snapshot
+        if snap is not self._snapshot:
+            schema = snap.documents.schema
+            manifest = self.router.persisted.manifest
+            self._bound = tuple(bind(e, schema, manifest) for e in self.settings.endpoints)
+            self._document = None
+            self._snapshot = snap
+        return self._bound
+
+    def openapi(self) -> bytes:
+        bound = self.bound()
+        if self._document is None:
+            schema = self.router.snapshot.documents.schema
+            self._document = orjson.dumps(openapi_document(self.settings, bound, schema))
+        return self._document
+
+    def routes(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = [
+            Route(e.path, _Endpoint(self, i), methods=[e.method])
+            for i, e in enumerate(self.settings.endpoints)
+        ]
+        if self.settings.openapi_path is not None and routes:
+            routes.append(Route(self.settings.openapi_path, self._openapi, methods=["GET"]))
+        return routes
+
+    async def _openapi(self, request: Request) -> Response:
+        try:
+            return Response(self.openapi(), media_type="application/json")
+        except RestConfigError as exc:
+            log.error("%s", exc)
+            return _config_problem(exc)
+
+    async def serve(self, index: int, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            response = await self._answer(index, HttpRequest(scope, receive), scope)
+        except RestConfigError as exc:  # the supergraph changed under the endpoint
+            log.error("%s", exc)
+            response = _config_problem(exc)
+        except RequestRejected as exc:
+            error = graphql_error(str(exc), None, exc.code)
+            response = problem(exc.status, [error], headers=exc.headers)
+        await response(scope, receive, send)
+
+    async def _answer(self, index: int, request: HttpRequest, scope: Scope) -> Response:
+        op = self.bound()[index]
+        context = await self.graphql.admission.identify(request, 1)
+        variables = await self._variables(op, request, scope.get("path_params", {}))
+        s = op.settings
+        if s.persisted_id is not None:
+            pq = {"persistedQuery": {"version": 1, "sha256Hash": s.persisted_id}}
+            graphql = GraphQLRequest(None, s.operation_name, variables, pq)
+        else:
+            graphql = GraphQLRequest(op.text, s.operation_name, variables, None)
+        admitted = Admitted([graphql], False, context)
+        results = await self.graphql.run_operations(
+            admitted, "application/json", False, allow_mutation=True
+        )
+        result = results if isinstance(results, GraphQLResponse) else results[0]
+        assert isinstance(result, GraphQLResponse)  # JSON accepted: never a stream
+        return self._respond(op, result)
+
+    def _respond(self, op: BoundOperation, result: GraphQLResponse) -> Response:
+        body = result.body
+        data = body.get("data")
+        value = (
+            data if op.result_key is None or not isinstance(data, dict) else data.get(op.result_key)
+        )
+        errors = body.get("errors")
+        if errors:
+            return problem(status_of(errors, self.by_code), errors, data=value)
+        if result.status >= 400:  # no error listed: keep the pipeline's status
+            return problem(result.status, [graphql_error("request failed", None, None)])
+        if value is None:
+            key = op.result_key or "data"
+            message = f"{key} is null: nothing found"
+            return problem(404, [graphql_error(message, [key], "NOT_FOUND")])
+        return Response(
+            orjson.dumps(value), status_code=op.settings.status, media_type="application/json"
+        )
+
+    async def _variables(
+        self, op: BoundOperation, request: HttpRequest, path_params: dict[str, Any]
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            for v in op.by_source("path"):
+                out[v.name] = read_param(v.name, [str(path_params[v.name])], v.type)
+            query = request.query_params
+            accepted = {v.name: v for v in op.by_source("query")}
+            unknown = sorted(set(query.keys()) - set(accepted))
+            if unknown:
+                takes = ", ".join(accepted) or "none"
+                raise RequestRejected(
+                    400, f"unknown query parameter {unknown[0]!r} (this endpoint takes: {takes})"
+                )
+            for name, v in accepted.items():
+                values = query.getlist(name)
+                if values:
+                    out[name] = read_param(name, values, v.type)
+        except ParamError as exc:
+            raise RequestRejected(400, str(exc)) from None
+        body_vars = op.by_source("body")
+        if body_vars:
+            out.update(await self._body(op, request, [v.name for v in body_vars]))
+        return out
+
+    async def _body(
+        self, op: BoundOperation, request: HttpRequest, names: list[str]
+    ) -> dict[str, Any]:
+        ctype = request.headers.get("content-type")
+        if ctype is None or not is_json_content_type(ctype):
+            raise RequestRejected(
+                415,
+                "'content-type' header must be application/json",
+                ErrorCode.INVALID_CONTENT_TYPE_HEADER,
+            )
+        raw = await read_body(
+            request.headers.get("content-length"),
+            request.receive,
+            self.router.settings.limits.http_max_request_bytes,
+        )
+        if not raw.strip():
+            raise RequestRejected(400, "request body is empty: send a JSON document")
+        try:
+            payload = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise RequestRejected(400, f"request body is not valid JSON: {exc.msg}") from None
+        if op.settings.body is not None:
+            return {op.settings.body: payload}
+        if not isinstance(payload, dict):
+            raise RequestRejected(400, "request body must be a JSON object")
+        unknown = sorted(set(payload) - set(names))
+        if unknown:
+            raise RequestRejected(
+                400, f"unknown body field {unknown[0]!r} (the body takes: {', '.join(names)})"
+            )
+        return dict(payload)
+
+
+class _Endpoint:
+    """One configured endpoint as an ASGI app (Starlette passes the path parameters)."""
+
+    def __init__(self, api: RestApi, index: int) -> None:
+        self.api = api
+        self.index = index
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.api.serve(self.index, scope, receive, send)
+
+
+def _config_problem(exc: RestConfigError) -> Response:
+    return problem(500, [graphql_error(str(exc), None, ErrorCode.INTERNAL_SERVER_ERROR)])
