@@ -85,7 +85,13 @@ class RouterConfig(BaseModel):
     )
     static: dict[str, Path] = Field(
         default_factory=lambda: {"/chat": WEB / "chat"},
-        description="URL prefix -> folder of static files the router serves (the chat page)",
+        description="URL prefix -> folder of static files the router serves (the chat page); "
+        "a path relative to this file, or pkg.module:folder inside a package",
+    )
+    config: Path | None = Field(
+        default=None,
+        description="the router's settings file (router.yaml: REST endpoints, limits, auth), "
+        "relative to this file; unset: the router's defaults",
     )
     graphiql_query: Path | None = Field(
         default=WEB / "pipeline.graphql", description="the operation GraphiQL opens with"

@@ -34,9 +34,18 @@ from chorus.reload import (
     write_atomically,
 )
 from chorus.supervisor import Child, Supervisor, python_argv
+from models.resources import is_package_spec
+from models.resources import resolve as resolve_resource
 
 POLL_INTERVAL_S = 2.0
 SOURCE_CHECK_INTERVAL_S = 1.0
+
+
+def _folder(config: ChorusConfig, directory: Path) -> Path:
+    """A `router.static` folder: pkg.module:folder inside a package, or relative to chorus.yaml."""
+    if is_package_spec(str(directory)):
+        return resolve_resource(str(directory))
+    return (config.base_dir / directory).resolve()
 
 
 def subgraph_urls(config: ChorusConfig) -> dict[str, str]:
@@ -210,7 +219,9 @@ async def run_stack(
         argv = ["router", "--supergraph", str(Path(supergraph).resolve())]
         argv += ["--port", str(config.router.port), "--host", config.router.host, "--dev"]
         for prefix, directory in config.router.static.items():
-            argv += ["--static", f"{prefix}={Path(directory).resolve()}"]
+            argv += ["--static", f"{prefix}={_folder(config, directory)}"]
+        if config.router.config is not None:
+            argv += ["--router-config", str((config.base_dir / config.router.config).resolve())]
         if config.router.graphiql_query is not None:
             argv += ["--graphiql-query", str(Path(config.router.graphiql_query).resolve())]
         if hot_reload:
