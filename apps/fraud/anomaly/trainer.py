@@ -3,7 +3,9 @@
 Registered under the anomaly subgraph's `models:` in chorus.yaml. Data is the
 synthetic generator's configuration (apps/fraud/data/synthetic.yml): training uses
 the stream's first weeks, evaluation its held-out last weeks, where the model and
-the rules-only baseline are measured side by side.
+the rules-only baseline are measured side by side. Training adds the analysts'
+verdicts stored by alerting (`labels`, `label_weight`; labels.py); evaluation stays
+on the synthetic held-out set, so versions remain comparable.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 
 from apps.fraud.anomaly import baseline
 from apps.fraud.anomaly.dataset import Split, load
+from apps.fraud.anomaly.labels import labels_url, read_labels
 from apps.fraud.anomaly.metrics import report
 from apps.fraud.anomaly.model import RiskModel, fit
+from apps.fraud.anomaly.vector import vector
 from models.resources import resolve
 from models.trainers import (
     Evaluation,
@@ -49,6 +53,23 @@ def comparison(model: RiskModel, holdout: Split) -> dict[str, Any]:
     }
 
 
+def analyst_rows(job: TrainJob) -> tuple[list[list[float]], list[bool], dict[str, int]]:
+    """The analysts' verdicts (`labels` option), each repeated `label_weight` times."""
+    url = labels_url(job.params["labels"])
+    if url is None:
+        job.progress(TrainProgress(message="no analyst labels (labels: none, or no database)"))
+        return [], [], {"analyst_labels": 0, "analyst_fraud": 0}
+    found = read_labels(url)
+    repeat = job.params["label_weight"]
+    vectors = [vector(lab.features) for lab in found for _ in range(repeat)]
+    labels = [lab.fraud for lab in found for _ in range(repeat)]
+    fraud = sum(lab.fraud for lab in found)
+    job.progress(
+        TrainProgress(message=f"{len(found)} analyst labels ({fraud} fraud), weight {repeat}")
+    )
+    return vectors, labels, {"analyst_labels": len(found), "analyst_fraud": fraud}
+
+
 def train(job: TrainJob) -> TrainResult:
     data = job.data or resolve(DEFAULT_DATA)
     job.progress(TrainProgress(message=f"generating the synthetic stream of {data}"))
@@ -59,9 +80,10 @@ def train(job: TrainJob) -> TrainResult:
             f"({sum(training.labels)} fraud), {len(holdout.rows)} held out"
         )
     )
+    extra_vectors, extra_labels, label_counts = analyst_rows(job)
     model, loss = fit(
-        training.vectors,
-        training.labels,
+        training.vectors + extra_vectors,
+        training.labels + extra_labels,
         epochs=job.params["epochs"],
         lr=job.params["lr"],
         seed=job.params["seed"],
@@ -69,7 +91,12 @@ def train(job: TrainJob) -> TrainResult:
     )
     job.progress(TrainProgress(step=job.params["epochs"], total=job.params["epochs"], loss=loss))
     model.save(job.output, name=job.name, version=job.version)
-    metrics = {"loss": loss, "train_transactions": len(training.rows), **comparison(model, holdout)}
+    metrics = {
+        "loss": loss,
+        "train_transactions": len(training.rows),
+        **label_counts,
+        **comparison(model, holdout),
+    }
     return TrainResult(metrics, file_hash(data))
 
 
@@ -98,5 +125,13 @@ TRAINER = Trainer(
         Option("lr", float, 0.05, "Adam's learning rate"),
         Option("seed", int, 0, "torch's seed"),
         Option("class_weight", float, 0.0, "0: calibrated scores; 1: fraud weighted to balance"),
+        Option(
+            "labels",
+            str,
+            "stack",
+            "analysts' verdicts (resolveAlert) to train on: 'stack' = the stack's database "
+            "(CHORUS_DATABASE_URL), a database URL, or 'none'",
+        ),
+        Option("label_weight", int, 20, "how many synthetic rows one analyst verdict counts as"),
     ),
 )
