@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from router.context import current_request
 from router.execution.execute import ExecutionState, run_plan
 from router.execution.prepared import PreparedRequest
 from router.execution.shape import Shaper
+from router.plugins import ExecutionResponseContext
 
-__all__ = ["execute_prepared"]
+__all__ = ["execute_prepared", "payload_hooks"]
+
+
+async def payload_hooks(prepared: PreparedRequest, body: dict[str, Any], first: bool) -> None:
+    """Pass one payload through the `execution_response` hooks (callers check there are some)."""
+    ctx = ExecutionResponseContext(body, prepared.planned.plan, first, current_request.get())
+    for hook in prepared.plugins.execution_response:
+        await hook(ctx)
 
 
 async def execute_prepared(
@@ -27,4 +36,6 @@ async def execute_prepared(
         body["errors"] = state.errors
     if expose_plan:
         body["extensions"] = {"queryPlan": planned.plan.to_dict()}
+    if prepared.plugins.execution_response:
+        await payload_hooks(prepared, body, True)
     return body

@@ -18,7 +18,7 @@ from router.execution.entities import objects_at
 from router.execution.execute import ExecutionState
 from router.execution.incremental import PartDone, run_deferred
 from router.execution.prepared import PreparedRequest
-from router.execution.response import execute_prepared
+from router.execution.response import execute_prepared, payload_hooks
 from router.execution.shape import Shaper
 from router.execution.subscribe import Subscriber, run_subscription
 from router.planner.plan import Defer, Subscription
@@ -80,6 +80,8 @@ async def _subscription(
             if state.errors:
                 body["errors"] = state.errors
             _plan_extensions(prepared, body, expose_plan and first)
+            if prepared.plugins.execution_response:
+                await payload_hooks(prepared, body, first)
             first = False
             yield body
     finally:
@@ -94,6 +96,7 @@ async def _incremental(
     parts = run_deferred(node, state)
     delivered: dict[str, Any] | None = None
     has_next = True
+    hooked = bool(prepared.plugins.execution_response)
     try:
         async for part in parts:
             if part.node is None:
@@ -108,6 +111,8 @@ async def _incremental(
                     body["errors"] = part.errors
                 body["hasNext"] = has_next
                 _plan_extensions(prepared, body, expose_plan)
+                if hooked:
+                    await payload_hooks(prepared, body, True)
                 yield body
                 if not has_next:
                     return
@@ -115,11 +120,19 @@ async def _incremental(
             items = _items(prepared, state, part, delivered)
             has_next = part.remaining > 0
             if items:
-                yield {"hasNext": has_next, "incremental": items}
+                body = {"hasNext": has_next, "incremental": items}
             elif not has_next:
-                yield {"hasNext": False}
+                body = {"hasNext": False}
+            else:
+                continue
+            if hooked:
+                await payload_hooks(prepared, body, False)
+            yield body
         if has_next:
-            yield {"hasNext": False}
+            body = {"hasNext": False}
+            if hooked:
+                await payload_hooks(prepared, body, False)
+            yield body
     finally:
         await parts.aclose()
 

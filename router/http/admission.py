@@ -2,12 +2,13 @@
 
 `Admission.admit` turns a request into checked operations or an error response:
 
-    406 Accept        415 Content-Type       400 CSRF_ERROR
-    413 body size     400 JSON / shape / batch size
-    401 AUTH_ERROR    429 REQUEST_RATE_LIMITED (+ Retry-After)
+    406 Accept        (http_request hooks: 400 CSRF_ERROR)
+    415 Content-Type  413 body size     400 JSON / shape / batch size
+    (http_operations hooks: 401 AUTH_ERROR, 429 REQUEST_RATE_LIMITED + Retry-After, APQ)
 
 The admitted operations carry the request context (headers, JWT claims) that
-the later stages read.
+the later stages read. Plugins' `http_request` hooks run before the body is
+read, `http_operations` hooks once it is parsed; a `Reject` is the answer.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from starlette.responses import Response
 from router.context import RequestContext
 from router.errors import ErrorCode, graphql_error
 from router.http.authentication.jwt import Authenticator, AuthError
-from router.http.csrf import csrf_message, is_preflighted
 from router.http.negotiation import accepts_json, is_json_content_type
-from router.http.payload import GraphQLRequest, RequestRejected, parse_get, parse_post, read_body
+from router.http.payload import RequestRejected, parse_get, parse_post, read_body
 from router.http.rate_limit import RateLimiter
 from router.http.request import HttpRequest
+from router.plugins import GraphQLOperation, HttpRequestContext, PluginChain, Reject
 from router.settings import RouterSettings
 
 __all__ = ["Admission", "Admitted"]
@@ -33,7 +34,7 @@ __all__ = ["Admission", "Admitted"]
 
 @dataclass(slots=True)
 class Admitted:
-    operations: list[GraphQLRequest]
+    operations: list[GraphQLOperation]
     batch: bool
     context: RequestContext
 
@@ -45,11 +46,18 @@ def _error(status: int, message: str, code: str, headers: dict[str, str] | None 
     )
 
 
+def _rejected(r: Reject) -> Response:
+    return Response(
+        orjson.dumps(r.body), status_code=r.status, media_type="application/json", headers=r.headers
+    )
+
+
 class Admission:
     """The HTTP stage's checks, built once from `RouterSettings`."""
 
-    def __init__(self, settings: RouterSettings) -> None:
+    def __init__(self, settings: RouterSettings, plugins: PluginChain | None = None) -> None:
         self.settings = settings
+        self.plugins = plugins if plugins is not None else PluginChain()
         jwt = settings.auth.jwt
         self.authenticator = Authenticator(jwt) if jwt is not None else None
         rl = settings.traffic.rate_limit
@@ -65,12 +73,18 @@ class Admission:
                 "multipart/mixed, text/event-stream or */*",
                 ErrorCode.INVALID_ACCEPT_HEADER,
             )
-        if settings.csrf_enabled and not is_preflighted(
-            headers, settings.security.csrf.required_headers
-        ):
-            return _error(
-                400, csrf_message(settings.security.csrf.required_headers), ErrorCode.CSRF_ERROR
+        ctx = RequestContext(headers)
+        hooks = self.plugins
+        hctx: HttpRequestContext | None = None
+        if hooks.http_request:
+            hctx = HttpRequestContext(
+                request.method, request.path, headers, request.client_host, ctx
             )
+            try:
+                for hook in hooks.http_request:
+                    await hook(hctx)
+            except Reject as r:
+                return _rejected(r)
         try:
             if request.method == "GET":
                 ops, batch = [parse_get(request.query_params)], False
@@ -115,7 +129,19 @@ class Admission:
                     ErrorCode.REQUEST_RATE_LIMITED,
                     {"retry-after": str(wait)},
                 )
-        ctx = RequestContext(headers, claims)
+        ctx.claims = claims
+        if hooks.http_operations:
+            if hctx is None:
+                hctx = HttpRequestContext(
+                    request.method, request.path, headers, request.client_host, ctx
+                )
+            hctx.operations, hctx.batch = ops, batch
+            try:
+                for hook in hooks.http_operations:
+                    await hook(hctx)
+            except Reject as r:
+                return _rejected(r)
+            ops = hctx.operations
         return Admitted(ops, batch, ctx)
 
     def _client_key(self, request: HttpRequest) -> str:

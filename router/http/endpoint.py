@@ -19,14 +19,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from router.context import current_request
+from router.context import RequestContext, current_request
 from router.deadline import within
 from router.errors import ErrorCode, graphql_error, is_policy_rejection
 from router.http.admission import Admission, Admitted
 from router.http.graphiql import graphiql_page
-from router.http.payload import GraphQLRequest
 from router.http.request import HttpRequest
 from router.http.transports import respond
+from router.plugins import GraphQLOperation, HttpResponseContext
 from router.request.persisted.resolve import PersistedQueryRejected
 from router.request.pipeline import Router
 from router.request.redaction import redact_subgraph_errors
@@ -56,18 +56,13 @@ async def _send_json(
     body: Any,
     status: int = 200,
     media: bytes = _JSON,
+    extra: dict[str, str] | None = None,
 ) -> None:
     payload = orjson.dumps(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", media),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
+    headers = [(b"content-type", media), (b"content-length", str(len(payload)).encode())]
+    if extra:
+        headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items())
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -77,7 +72,8 @@ class GraphQLHttp:
     def __init__(self, router: Router) -> None:
         self.router = router
         #: CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit
-        self.admission = Admission(router.settings)
+        self.admission = Admission(router.settings, router.plugins)
+        self._on_response = router.plugins.http_response
 
     async def aclose(self) -> None:
         await self.admission.aclose()
@@ -121,12 +117,13 @@ class GraphQLHttp:
         if admitted.batch:
             accept = "application/json"
         results = await self._operations(admitted, accept, expose, method == "POST")
+        reply = self._reply
         if isinstance(results, GraphQLResponse):  # the router deadline passed
-            await _send_json(send, results.body, results.status, media)
+            await reply(send, results.body, results.status, media, admitted.context)
             return
         if admitted.batch:
             bodies = [r.body for r in results if isinstance(r, GraphQLResponse)]
-            await _send_json(send, bodies, 200, media)
+            await reply(send, bodies, 200, media, admitted.context)
             return
         result = results[0]
         if isinstance(result, Response):  # streamed: SSE or multipart (subscriptions, @defer)
@@ -141,7 +138,19 @@ class GraphQLHttp:
         ):
             # GraphQL over HTTP: application/json answers GraphQL errors with 200.
             status = 200 if result.body.get("errors") else status
-        await _send_json(send, result.body, status, media)
+        await reply(send, result.body, status, media, admitted.context)
+
+    async def _reply(
+        self, send: Send, body: Any, status: int, media: bytes, request: RequestContext
+    ) -> None:
+        """Send a JSON answer, after the `http_response` hooks when there are some."""
+        if not self._on_response:
+            await _send_json(send, body, status, media)
+            return
+        ctx = HttpResponseContext(status, body, request, {})
+        for hook in self._on_response:
+            await hook(ctx)
+        await _send_json(send, ctx.body, ctx.status, media, ctx.headers)
 
     async def _operations(
         self, admitted: Admitted, accept: str, expose: bool, allow_mutation: bool
@@ -167,10 +176,12 @@ class GraphQLHttp:
             current_request.reset(token)
 
     async def _one(
-        self, op: GraphQLRequest, accept: str, expose: bool, allow_mutation: bool
+        self, op: GraphQLOperation, accept: str, expose: bool, allow_mutation: bool
     ) -> GraphQLResponse | Response:
         """Resolve a persisted query, run it, redact subgraph errors in production mode."""
         router = self.router
+        if op.rejection is not None:  # by an `http_operations` hook
+            return GraphQLResponse(op.rejection.status, op.rejection.body)
         try:
             query = router.persisted.resolve(op.query, op.extensions)
         except PersistedQueryRejected as exc:
@@ -189,4 +200,6 @@ class GraphQLHttp:
             if errors:
                 ctx = current_request.get()
                 result.body["errors"] = redact_subgraph_errors(errors, ctx.trace_id if ctx else "")
+        if isinstance(result, GraphQLResponse) and router.plugins.graphql_response:
+            result = await router.finish(result)
         return result

@@ -78,7 +78,7 @@ async def respond(
             expose_plan=expose_plan,
             allow_mutation=allow_mutation,
         )
-    prepared = router.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
+    prepared = await router.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
     if isinstance(prepared, GraphQLResponse):
         return prepared
     if sse:

@@ -36,6 +36,13 @@ from router.planner import (
     condition_values,
 )
 from router.planner.operation import select_operation
+from router.plugins import (
+    ExecutionRequestContext,
+    GraphQLRequestContext,
+    GraphQLResponseContext,
+    PluginChain,
+    Reject,
+)
 from router.request.authorization.authorize import Authorizer, build_authorizer
 from router.request.documents import DocumentCache, with_defer
 from router.request.limits.documents import guarded_document_cache
@@ -75,9 +82,14 @@ class Router:
         *,
         http_client: httpx.AsyncClient | None = None,
         on_reload: Callable[[], None] | None = None,
+        plugins: PluginChain | None = None,
     ) -> None:
         self.settings = settings or RouterSettings()
-        self.subgraph_clients = SubgraphClients(self.settings, http_client=http_client)
+        #: the hooks of every stage (built-ins and router.yaml's plugins, in order)
+        self.plugins = plugins if plugins is not None else PluginChain()
+        self.subgraph_clients = SubgraphClients(
+            self.settings, http_client=http_client, plugins=self.plugins
+        )
         self.persisted = PersistedQueries(self.settings.persisted_queries)
         #: called after every successful reload (the server refreezes its heap)
         self.on_reload = on_reload
@@ -111,6 +123,7 @@ class Router:
 
     async def aclose(self) -> None:
         await self.subgraph_clients.aclose()
+        await self.plugins.aclose()
 
     # ---------------------------------------------------------------- request
     async def execute(
@@ -148,7 +161,9 @@ class Router:
         expose_plan: bool,
         allow_mutation: bool,
     ) -> GraphQLResponse:
-        prepared = self.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
+        prepared = await self.prepare(
+            query, operation_name, variables, allow_mutation=allow_mutation
+        )
         if isinstance(prepared, GraphQLResponse):
             return prepared
         if prepared.subscription:
@@ -167,7 +182,7 @@ class Router:
             )
         return await self.run(prepared, expose_plan=expose_plan)
 
-    def prepare(
+    async def prepare(
         self,
         query: str | None,
         operation_name: str | None = None,
@@ -175,7 +190,11 @@ class Router:
         *,
         allow_mutation: bool = True,
     ) -> PreparedRequest | GraphQLResponse:
-        """Parse, validate, coerce variables and plan; a `GraphQLResponse` is a request error."""
+        """Parse, validate, coerce variables and plan; a `GraphQLResponse` is a request error.
+
+        `graphql_request` hooks run once the operation is valid, `execution_request`
+        hooks once it is planned; a `Reject` from either is the operation's answer.
+        """
         snap = self.snapshot
         if not isinstance(query, str) or not query.strip():
             return _bad("request has no query", ErrorCode.BAD_REQUEST)
@@ -199,6 +218,17 @@ class Router:
             return GraphQLResponse(
                 405, {"errors": [graphql_error("mutations need POST", None, ErrorCode.BAD_REQUEST)]}
             )
+        hooks = self.plugins
+        if hooks.graphql_request:
+            gctx = GraphQLRequestContext(
+                query, operation_name, dict(variables or {}), doc, op, current_request.get()
+            )
+            try:
+                for hook in hooks.graphql_request:
+                    await hook(gctx)
+            except Reject as r:
+                return GraphQLResponse(r.status, r.body)
+            variables = gctx.variables
         api = snap.documents.schema
         facts = prepared.facts(op)
         check = facts.variable_check
@@ -252,9 +282,28 @@ class Router:
         intro = _introspection(api, doc, op, raw) if facts.introspects else {}
         root = snap.roots.get(op.operation)
         assert root is not None
-        return PreparedRequest(
-            op, raw, planned, intro, root, api, snap.clients, snap.planner.applies, authz
+        ready = PreparedRequest(
+            op, raw, planned, intro, root, api, snap.clients, snap.planner.applies, authz, hooks
         )
+        if hooks.execution_request:
+            ectx = ExecutionRequestContext(op, raw, planned.plan, current_request.get())
+            try:
+                for ehook in hooks.execution_request:
+                    await ehook(ectx)
+            except Reject as r:
+                return GraphQLResponse(r.status, r.body)
+        return ready
+
+    async def finish(self, response: GraphQLResponse) -> GraphQLResponse:
+        """Pass one operation's JSON answer through the `graphql_response` hooks."""
+        hooks = self.plugins.graphql_response
+        if not hooks:
+            return response
+        ctx = GraphQLResponseContext(response.status, response.body, current_request.get())
+        for hook in hooks:
+            await hook(ctx)
+        response.status, response.body = ctx.status, ctx.body
+        return response
 
     async def run(self, prepared: PreparedRequest, *, expose_plan: bool = False) -> GraphQLResponse:
         """Execute a prepared query or mutation whose plan has no `Defer` node."""

@@ -1,0 +1,27 @@
+"""The router's plugin chain: the built-in features the settings turn on, then the user's.
+
+Every built-in feature that hooks a stage is a `Plugin` living in its stage's
+package; this is the one place that lists them, in the order their hooks run
+(the order the stages used to call them in). `router.yaml`'s `plugins:` come
+after, in config order.
+"""
+
+from __future__ import annotations
+
+from router.http.csrf import CsrfPlugin
+from router.plugins import Plugin, PluginChain, load_plugins
+from router.settings import RouterSettings
+
+__all__ = ["builtin_plugins", "plugin_chain"]
+
+
+def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
+    plugins: list[Plugin] = []
+    if settings.csrf_enabled:
+        plugins.append(CsrfPlugin(settings.security.csrf))
+    return plugins
+
+
+def plugin_chain(settings: RouterSettings) -> PluginChain:
+    """Built-ins first, then `settings.plugins` (raises `PluginError` on a bad one)."""
+    return PluginChain([*builtin_plugins(settings), *load_plugins(settings.plugins)])
