@@ -14,14 +14,12 @@ read, `http_operations` hooks once it is parsed; a `Reject` is the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from starlette.responses import Response
 
 from router.context import RequestContext
 from router.errors import ErrorCode, graphql_error
-from router.http.authentication.jwt import Authenticator, AuthError
 from router.http.negotiation import accepts_json, is_json_content_type
 from router.http.payload import RequestRejected, parse_get, parse_post, read_body
 from router.http.rate_limit import RateLimiter
@@ -58,8 +56,6 @@ class Admission:
     def __init__(self, settings: RouterSettings, plugins: PluginChain | None = None) -> None:
         self.settings = settings
         self.plugins = plugins if plugins is not None else PluginChain()
-        jwt = settings.auth.jwt
-        self.authenticator = Authenticator(jwt) if jwt is not None else None
         rl = settings.traffic.rate_limit
         self.rate_limiter = RateLimiter(rl) if rl is not None else None
 
@@ -104,22 +100,6 @@ class Admission:
                 ops, batch = parse_post(raw, settings.limits.max_batch_size)
         except RequestRejected as exc:
             return _error(exc.status, str(exc), exc.code, exc.headers)
-        claims: dict[str, Any] | None = None
-        if self.authenticator is not None:
-            try:
-                claims = await self.authenticator.authenticate(headers)
-            except AuthError as exc:
-                if settings.auth.jwt is None or settings.auth.jwt.on_error == "error":
-                    return _error(
-                        401, str(exc), ErrorCode.AUTH_ERROR, {"www-authenticate": "Bearer"}
-                    )
-        if claims is None and settings.auth.authorization.require_authentication:
-            return _error(
-                401,
-                "this endpoint requires authentication",
-                ErrorCode.AUTH_ERROR,
-                {"www-authenticate": "Bearer"},
-            )
         if self.rate_limiter is not None:
             wait = self.rate_limiter.acquire(self._client_key(request), len(ops))
             if wait is not None:
@@ -129,7 +109,6 @@ class Admission:
                     ErrorCode.REQUEST_RATE_LIMITED,
                     {"retry-after": str(wait)},
                 )
-        ctx.claims = claims
         if hooks.http_operations:
             if hctx is None:
                 hctx = HttpRequestContext(
@@ -153,5 +132,4 @@ class Admission:
         return "ip:" + (request.client_host or "unknown")
 
     async def aclose(self) -> None:
-        if self.authenticator is not None:
-            await self.authenticator.aclose()
+        pass

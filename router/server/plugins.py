@@ -8,6 +8,7 @@ after, in config order.
 
 from __future__ import annotations
 
+from router.http.authentication.plugin import AuthenticationPlugin
 from router.http.csrf import CsrfPlugin
 from router.plugins import Plugin, PluginChain, load_plugins
 from router.settings import RouterSettings
@@ -19,6 +20,9 @@ def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
     plugins: list[Plugin] = []
     if settings.csrf_enabled:
         plugins.append(CsrfPlugin(settings.security.csrf))
+    auth = settings.auth
+    if auth.jwt is not None or auth.authorization.require_authentication:
+        plugins.append(AuthenticationPlugin(auth))
     return plugins
 
 
