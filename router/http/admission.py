@@ -22,7 +22,6 @@ from router.context import RequestContext
 from router.errors import ErrorCode, graphql_error
 from router.http.negotiation import accepts_json, is_json_content_type
 from router.http.payload import RequestRejected, parse_get, parse_post, read_body
-from router.http.rate_limit import RateLimiter
 from router.http.request import HttpRequest
 from router.plugins import GraphQLOperation, HttpRequestContext, PluginChain, Reject
 from router.settings import RouterSettings
@@ -56,8 +55,6 @@ class Admission:
     def __init__(self, settings: RouterSettings, plugins: PluginChain | None = None) -> None:
         self.settings = settings
         self.plugins = plugins if plugins is not None else PluginChain()
-        rl = settings.traffic.rate_limit
-        self.rate_limiter = RateLimiter(rl) if rl is not None else None
 
     async def admit(self, request: HttpRequest) -> Admitted | Response:
         settings = self.settings
@@ -100,15 +97,6 @@ class Admission:
                 ops, batch = parse_post(raw, settings.limits.max_batch_size)
         except RequestRejected as exc:
             return _error(exc.status, str(exc), exc.code, exc.headers)
-        if self.rate_limiter is not None:
-            wait = self.rate_limiter.acquire(self._client_key(request), len(ops))
-            if wait is not None:
-                return _error(
-                    429,
-                    "Your request has been rate limited",
-                    ErrorCode.REQUEST_RATE_LIMITED,
-                    {"retry-after": str(wait)},
-                )
         if hooks.http_operations:
             if hctx is None:
                 hctx = HttpRequestContext(
@@ -122,14 +110,6 @@ class Admission:
                 return _rejected(r)
             ops = hctx.operations
         return Admitted(ops, batch, ctx)
-
-    def _client_key(self, request: HttpRequest) -> str:
-        rl = self.settings.traffic.rate_limit
-        if rl is not None and rl.key_header:
-            v = request.headers.get(rl.key_header.lower())
-            if v:
-                return "h:" + v
-        return "ip:" + (request.client_host or "unknown")
 
     async def aclose(self) -> None:
         pass

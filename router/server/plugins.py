@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from router.http.authentication.plugin import AuthenticationPlugin
 from router.http.csrf import CsrfPlugin
+from router.http.rate_limit import RateLimitPlugin
 from router.plugins import Plugin, PluginChain, load_plugins
 from router.settings import RouterSettings
 
@@ -23,6 +24,8 @@ def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
     auth = settings.auth
     if auth.jwt is not None or auth.authorization.require_authentication:
         plugins.append(AuthenticationPlugin(auth))
+    if settings.traffic.rate_limit is not None:
+        plugins.append(RateLimitPlugin(settings.traffic.rate_limit))
     return plugins
 
 
