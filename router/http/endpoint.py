@@ -27,7 +27,6 @@ from router.http.graphiql import graphiql_page
 from router.http.request import HttpRequest
 from router.http.transports import respond
 from router.plugins import GraphQLOperation, HttpResponseContext
-from router.request.persisted.resolve import PersistedQueryRejected
 from router.request.pipeline import Router
 from router.request.redaction import redact_subgraph_errors
 from router.request.response import GraphQLResponse
@@ -178,18 +177,14 @@ class GraphQLHttp:
     async def _one(
         self, op: GraphQLOperation, accept: str, expose: bool, allow_mutation: bool
     ) -> GraphQLResponse | Response:
-        """Resolve a persisted query, run it, redact subgraph errors in production mode."""
+        """Run one operation (answer its rejection by a hook), redact subgraph errors."""
         router = self.router
         if op.rejection is not None:  # by an `http_operations` hook
             return GraphQLResponse(op.rejection.status, op.rejection.body)
-        try:
-            query = router.persisted.resolve(op.query, op.extensions)
-        except PersistedQueryRejected as exc:
-            return GraphQLResponse(exc.status, {"errors": [exc.error]})
         result = await respond(
             router,
             accept,
-            query,
+            op.query,
             op.operation_name,
             op.variables,
             expose_plan=expose,

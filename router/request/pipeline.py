@@ -46,7 +46,6 @@ from router.plugins import (
 from router.request.authorization.authorize import Authorizer, build_authorizer
 from router.request.documents import DocumentCache, with_defer
 from router.request.limits.documents import guarded_document_cache
-from router.request.persisted.resolve import PersistedQueries
 from router.request.response import GraphQLResponse
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
@@ -71,8 +70,8 @@ class Router:
     """The GraphQL request stage for one supergraph (swappable with `reload`).
 
     It owns what outlives a supergraph: the subgraph clients (and their traffic
-    policies) and the persisted-query store; each snapshot owns its document
-    cache, planner and authorizer.
+    policies) and the plugins; each snapshot owns its document cache, planner
+    and authorizer.
     """
 
     def __init__(
@@ -90,7 +89,6 @@ class Router:
         self.subgraph_clients = SubgraphClients(
             self.settings, http_client=http_client, plugins=self.plugins
         )
-        self.persisted = PersistedQueries(self.settings.persisted_queries)
         #: called after every successful reload (the server refreezes its heap)
         self.on_reload = on_reload
         self.snapshot = self._build(supergraph_sdl)

@@ -12,6 +12,7 @@ from router.http.authentication.plugin import AuthenticationPlugin
 from router.http.csrf import CsrfPlugin
 from router.http.rate_limit import RateLimitPlugin
 from router.plugins import Plugin, PluginChain, load_plugins
+from router.request.persisted.plugin import PersistedQueriesPlugin
 from router.settings import RouterSettings
 
 __all__ = ["builtin_plugins", "plugin_chain"]
@@ -26,6 +27,7 @@ def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
         plugins.append(AuthenticationPlugin(auth))
     if settings.traffic.rate_limit is not None:
         plugins.append(RateLimitPlugin(settings.traffic.rate_limit))
+    plugins.append(PersistedQueriesPlugin(settings.persisted_queries))
     return plugins
 
 
