@@ -28,7 +28,6 @@ from router.http.request import HttpRequest
 from router.http.transports import respond
 from router.plugins import GraphQLOperation, HttpResponseContext
 from router.request.pipeline import Router
-from router.request.redaction import redact_subgraph_errors
 from router.request.response import GraphQLResponse
 
 __all__ = ["GraphQLHttp", "health_endpoint"]
@@ -177,7 +176,8 @@ class GraphQLHttp:
     async def _one(
         self, op: GraphQLOperation, accept: str, expose: bool, allow_mutation: bool
     ) -> GraphQLResponse | Response:
-        """Run one operation (answer its rejection by a hook), redact subgraph errors."""
+        """Run one operation (or answer its rejection by a hook); JSON answers then pass the
+        `graphql_response` hooks (subgraph error redaction in production mode)."""
         router = self.router
         if op.rejection is not None:  # by an `http_operations` hook
             return GraphQLResponse(op.rejection.status, op.rejection.body)
@@ -190,11 +190,6 @@ class GraphQLHttp:
             expose_plan=expose,
             allow_mutation=allow_mutation,
         )
-        if isinstance(result, GraphQLResponse) and not router.settings.subgraph_errors_included:
-            errors = result.body.get("errors")
-            if errors:
-                ctx = current_request.get()
-                result.body["errors"] = redact_subgraph_errors(errors, ctx.trace_id if ctx else "")
         if isinstance(result, GraphQLResponse) and router.plugins.graphql_response:
             result = await router.finish(result)
         return result

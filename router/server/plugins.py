@@ -13,6 +13,7 @@ from router.http.csrf import CsrfPlugin
 from router.http.rate_limit import RateLimitPlugin
 from router.plugins import Plugin, PluginChain, load_plugins
 from router.request.persisted.plugin import PersistedQueriesPlugin
+from router.request.redaction import RedactionPlugin
 from router.settings import RouterSettings
 
 __all__ = ["builtin_plugins", "plugin_chain"]
@@ -28,6 +29,8 @@ def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
     if settings.traffic.rate_limit is not None:
         plugins.append(RateLimitPlugin(settings.traffic.rate_limit))
     plugins.append(PersistedQueriesPlugin(settings.persisted_queries))
+    if not settings.subgraph_errors_included:
+        plugins.append(RedactionPlugin())
     return plugins
 
 
