@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from graphql import GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
 
+from router.context import RequestContext
 from router.execution.entities import Applies
 from router.planner import Defer, PlannedOperation, Subscription
 from router.plugins import PluginChain
@@ -45,6 +46,9 @@ class PreparedRequest:
     authorization: ResponseErrors | None = None
     #: the hooks of every stage (execution calls `execution_response` on each payload)
     plugins: PluginChain = field(default_factory=PluginChain)
+    #: the client request it came with (streamed payloads are made after the HTTP stage
+    #: has returned, so hooks read it from here rather than from `current_request`)
+    request: RequestContext | None = None
 
     @property
     def subscription(self) -> bool:

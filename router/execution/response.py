@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from router.context import current_request
 from router.execution.execute import ExecutionState, run_plan
 from router.execution.prepared import PreparedRequest
 from router.execution.shape import Shaper
@@ -15,13 +14,13 @@ __all__ = ["execute_prepared", "payload_hooks"]
 
 async def payload_hooks(prepared: PreparedRequest, body: dict[str, Any], first: bool) -> None:
     """Pass one payload through the `execution_response` hooks (callers check there are some)."""
-    ctx = ExecutionResponseContext(body, prepared.planned.plan, first, current_request.get())
+    ctx = ExecutionResponseContext(body, prepared.planned.plan, first, prepared.request)
     for hook in prepared.plugins.execution_response:
         await hook(ctx)
 
 
 async def execute_prepared(
-    prepared: PreparedRequest, *, expose_plan: bool = False
+    prepared: PreparedRequest,
 ) -> dict[str, Any]:
     """Walk the plan, shape `data` against the client's operation, gather the errors."""
     planned, op = prepared.planned, prepared.operation
@@ -34,8 +33,6 @@ async def execute_prepared(
     body: dict[str, Any] = {"data": data}
     if state.errors:
         body["errors"] = state.errors
-    if expose_plan:
-        body["extensions"] = {"queryPlan": planned.plan.to_dict()}
     if prepared.plugins.execution_response:
         await payload_hooks(prepared, body, True)
     return body

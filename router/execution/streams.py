@@ -31,16 +31,15 @@ Path = list[str | int]
 async def stream_payloads(
     prepared: PreparedRequest,
     *,
-    expose_plan: bool = False,
     subscriber: Subscriber | None = None,
 ) -> AsyncGenerator[dict[str, Any], None]:
     node = prepared.planned.plan.node
     if isinstance(node, Subscription):
-        events = _subscription(prepared, node, expose_plan, subscriber)
+        events = _subscription(prepared, node, subscriber)
     elif isinstance(node, Defer):
-        events = _incremental(prepared, node, expose_plan)
+        events = _incremental(prepared, node)
     else:
-        yield await execute_prepared(prepared, expose_plan=expose_plan)
+        yield await execute_prepared(prepared)
         return
     try:
         async for body in events:
@@ -55,15 +54,9 @@ def _authorization_errors(prepared: PreparedRequest, errors: list[dict[str, Any]
         prepared.authorization.finish(errors)
 
 
-def _plan_extensions(prepared: PreparedRequest, body: dict[str, Any], expose: bool) -> None:
-    if expose:
-        body.setdefault("extensions", {})["queryPlan"] = prepared.planned.plan.to_dict()
-
-
 async def _subscription(
     prepared: PreparedRequest,
     node: Subscription,
-    expose_plan: bool,
     subscriber: Subscriber | None,
 ) -> AsyncGenerator[dict[str, Any], None]:
     planned, op = prepared.planned, prepared.operation
@@ -79,7 +72,6 @@ async def _subscription(
             body: dict[str, Any] = {"data": data}
             if state.errors:
                 body["errors"] = state.errors
-            _plan_extensions(prepared, body, expose_plan and first)
             if prepared.plugins.execution_response:
                 await payload_hooks(prepared, body, first)
             first = False
@@ -89,7 +81,7 @@ async def _subscription(
 
 
 async def _incremental(
-    prepared: PreparedRequest, node: Defer, expose_plan: bool
+    prepared: PreparedRequest, node: Defer
 ) -> AsyncGenerator[dict[str, Any], None]:
     planned, op = prepared.planned, prepared.operation
     state = ExecutionState(prepared.clients, prepared.variables, prepared.applies)
@@ -110,7 +102,6 @@ async def _incremental(
                 if part.errors:
                     body["errors"] = part.errors
                 body["hasNext"] = has_next
-                _plan_extensions(prepared, body, expose_plan)
                 if hooked:
                     await payload_hooks(prepared, body, True)
                 yield body

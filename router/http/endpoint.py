@@ -34,7 +34,6 @@ __all__ = ["GraphQLHttp", "health_endpoint"]
 
 log = logging.getLogger("chorus.router")
 
-EXPOSE_PLAN_HEADER = "chorus-expose-query-plan"
 _JSON = b"application/json"
 _GRAPHQL_JSON = b"application/graphql-response+json"
 
@@ -92,9 +91,6 @@ class GraphQLHttp:
         headers = request.headers
         accept = headers.get("accept", "")
         media = _media_type(accept)
-        expose = (
-            router.settings.dev and headers.get(EXPOSE_PLAN_HEADER, "").strip().lower() == "true"
-        )
         if method == "GET" and router.settings.graphiql_enabled and "text/html" in accept:
             if "query" not in request.query_params:
                 page = HTMLResponse(
@@ -114,7 +110,7 @@ class GraphQLHttp:
             return
         if admitted.batch:
             accept = "application/json"
-        results = await self._operations(admitted, accept, expose, method == "POST")
+        results = await self._operations(admitted, accept, method == "POST")
         reply = self._reply
         if isinstance(results, GraphQLResponse):  # the router deadline passed
             await reply(send, results.body, results.status, media, admitted.context)
@@ -151,7 +147,7 @@ class GraphQLHttp:
         await _send_json(send, ctx.body, ctx.status, media, ctx.headers)
 
     async def _operations(
-        self, admitted: Admitted, accept: str, expose: bool, allow_mutation: bool
+        self, admitted: Admitted, accept: str, allow_mutation: bool
     ) -> list[GraphQLResponse | Response] | GraphQLResponse:
         """One response per operation, or one for the whole request (504 past the deadline).
 
@@ -163,8 +159,8 @@ class GraphQLHttp:
             with within(self.router.settings.traffic.router_timeout_s):
                 ops = admitted.operations
                 if len(ops) == 1:  # the usual case, without a comprehension's frame
-                    return [await self._one(ops[0], accept, expose, allow_mutation)]
-                return [await self._one(op, accept, expose, allow_mutation) for op in ops]
+                    return [await self._one(ops[0], accept, allow_mutation)]
+                return [await self._one(op, accept, allow_mutation) for op in ops]
         except TimeoutError:
             message = "Your request has been timed out"
             return GraphQLResponse(
@@ -174,7 +170,7 @@ class GraphQLHttp:
             current_request.reset(token)
 
     async def _one(
-        self, op: GraphQLOperation, accept: str, expose: bool, allow_mutation: bool
+        self, op: GraphQLOperation, accept: str, allow_mutation: bool
     ) -> GraphQLResponse | Response:
         """Run one operation (or answer its rejection by a hook); JSON answers then pass the
         `graphql_response` hooks (subgraph error redaction in production mode)."""
@@ -187,7 +183,6 @@ class GraphQLHttp:
             op.query,
             op.operation_name,
             op.variables,
-            expose_plan=expose,
             allow_mutation=allow_mutation,
         )
         if isinstance(result, GraphQLResponse) and router.plugins.graphql_response:

@@ -130,7 +130,6 @@ class Router:
         operation_name: str | None = None,
         variables: Mapping[str, Any] | None = None,
         *,
-        expose_plan: bool = False,
         allow_mutation: bool = True,
     ) -> GraphQLResponse:
         """One request, one response (no subscriptions, no `@defer`: see `streams.py`)."""
@@ -140,7 +139,6 @@ class Router:
                 query,
                 operation_name,
                 variables,
-                expose_plan=expose_plan,
                 allow_mutation=allow_mutation,
             )
             kind = response.operation_type or "unknown"
@@ -156,7 +154,6 @@ class Router:
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
         *,
-        expose_plan: bool,
         allow_mutation: bool,
     ) -> GraphQLResponse:
         prepared = await self.prepare(
@@ -178,7 +175,7 @@ class Router:
                 ErrorCode.DEFER_BAD_HEADER,
                 406,
             )
-        return await self.run(prepared, expose_plan=expose_plan)
+        return await self.run(prepared)
 
     async def prepare(
         self,
@@ -280,11 +277,22 @@ class Router:
         intro = _introspection(api, doc, op, raw) if facts.introspects else {}
         root = snap.roots.get(op.operation)
         assert root is not None
+        request = current_request.get()
         ready = PreparedRequest(
-            op, raw, planned, intro, root, api, snap.clients, snap.planner.applies, authz, hooks
+            op,
+            raw,
+            planned,
+            intro,
+            root,
+            api,
+            snap.clients,
+            snap.planner.applies,
+            authz,
+            hooks,
+            request,
         )
         if hooks.execution_request:
-            ectx = ExecutionRequestContext(op, raw, planned.plan, current_request.get())
+            ectx = ExecutionRequestContext(op, raw, planned.plan, request)
             try:
                 for ehook in hooks.execution_request:
                     await ehook(ectx)
@@ -303,9 +311,9 @@ class Router:
         response.status, response.body = ctx.status, ctx.body
         return response
 
-    async def run(self, prepared: PreparedRequest, *, expose_plan: bool = False) -> GraphQLResponse:
+    async def run(self, prepared: PreparedRequest) -> GraphQLResponse:
         """Execute a prepared query or mutation whose plan has no `Defer` node."""
-        body = await execute_prepared(prepared, expose_plan=expose_plan)
+        body = await execute_prepared(prepared)
         return GraphQLResponse(200, body, operation_type=prepared.operation.operation.value)
 
 

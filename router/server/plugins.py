@@ -8,6 +8,7 @@ after, in config order.
 
 from __future__ import annotations
 
+from router.execution.plan_exposure import PlanExposurePlugin
 from router.http.authentication.plugin import AuthenticationPlugin
 from router.http.csrf import CsrfPlugin
 from router.http.rate_limit import RateLimitPlugin
@@ -31,6 +32,8 @@ def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
     plugins.append(PersistedQueriesPlugin(settings.persisted_queries))
     if not settings.subgraph_errors_included:
         plugins.append(RedactionPlugin())
+    if settings.dev:
+        plugins.append(PlanExposurePlugin())
     return plugins
 
 
