@@ -12,11 +12,14 @@ from router.plugins import ExecutionResponseContext
 __all__ = ["execute_prepared", "payload_hooks"]
 
 
-async def payload_hooks(prepared: PreparedRequest, body: dict[str, Any], first: bool) -> None:
+async def payload_hooks(
+    prepared: PreparedRequest, body: dict[str, Any], first: bool
+) -> dict[str, Any]:
     """Pass one payload through the `execution_response` hooks (callers check there are some)."""
     ctx = ExecutionResponseContext(body, prepared.planned.plan, first, prepared.request)
     for hook in prepared.plugins.execution_response:
         await hook(ctx)
+    return ctx.body
 
 
 async def execute_prepared(
@@ -34,5 +37,5 @@ async def execute_prepared(
     if state.errors:
         body["errors"] = state.errors
     if prepared.plugins.execution_response:
-        await payload_hooks(prepared, body, True)
+        body = await payload_hooks(prepared, body, True)
     return body

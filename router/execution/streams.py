@@ -73,7 +73,7 @@ async def _subscription(
             if state.errors:
                 body["errors"] = state.errors
             if prepared.plugins.execution_response:
-                await payload_hooks(prepared, body, first)
+                body = await payload_hooks(prepared, body, first)
             first = False
             yield body
     finally:
@@ -103,7 +103,7 @@ async def _incremental(
                     body["errors"] = part.errors
                 body["hasNext"] = has_next
                 if hooked:
-                    await payload_hooks(prepared, body, True)
+                    body = await payload_hooks(prepared, body, True)
                 yield body
                 if not has_next:
                     return
@@ -117,12 +117,12 @@ async def _incremental(
             else:
                 continue
             if hooked:
-                await payload_hooks(prepared, body, False)
+                body = await payload_hooks(prepared, body, False)
             yield body
         if has_next:
             body = {"hasNext": False}
             if hooked:
-                await payload_hooks(prepared, body, False)
+                body = await payload_hooks(prepared, body, False)
             yield body
     finally:
         await parts.aclose()

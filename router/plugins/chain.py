@@ -29,8 +29,7 @@ Hooks = tuple[Callable[[C], Awaitable[None]], ...]
 
 
 def _hooks(plugins: Sequence[Plugin], name: str) -> tuple[Callable[[C], Awaitable[None]], ...]:
-    base = getattr(Plugin, name)
-    return tuple(getattr(p, name) for p in plugins if getattr(type(p), name) is not base)
+    return tuple(getattr(p, name) for p in plugins if p.uses(name))
 
 
 class PluginChain:
@@ -62,6 +61,10 @@ class PluginChain:
 
     def __len__(self) -> int:
         return len(self.plugins)
+
+    def supergraph_loaded(self, sdl: str) -> None:
+        for p in self.plugins:
+            p.supergraph_loaded(sdl)
 
     async def aclose(self) -> None:
         for p in self.plugins:

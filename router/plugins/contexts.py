@@ -122,15 +122,17 @@ class GraphQLResponseContext:
 class ExecutionRequestContext:
     """`execution_request`: the plan is made, nothing has been fetched."""
 
-    __slots__ = ("operation", "plan", "request", "variables")
+    __slots__ = ("operation", "plan", "query", "request", "variables")
 
     def __init__(
         self,
+        query: str,
         operation: OperationDefinitionNode,
         variables: dict[str, Any],
         plan: QueryPlan,
         request: RequestContext | None,
     ) -> None:
+        self.query = query
         self.operation = operation
         self.variables = variables
         self.plan = plan

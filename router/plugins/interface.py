@@ -121,5 +121,13 @@ class Plugin:
     async def subgraph_response(self, ctx: SubgraphResponseContext) -> None:
         """A subgraph's decoded answer: change its body."""
 
+    def uses(self, hook: str) -> bool:
+        """Whether the chain calls `hook` on this plugin: by default, the hooks it overrides
+        (a plugin whose config turns hooks on and off answers per instance)."""
+        return getattr(type(self), hook) is not getattr(Plugin, hook)
+
+    def supergraph_loaded(self, sdl: str) -> None:
+        """The router serves `sdl` now (at start and after each reload)."""
+
     async def aclose(self) -> None:
         """Release what the plugin holds (connections, files) when the router stops."""

@@ -111,6 +111,7 @@ class Router:
                 snap.roots[kind] = t
         for s in sg.subgraphs.values():
             snap.clients[s.name] = self.subgraph_clients.client(s.name, s.url)
+        self.plugins.supergraph_loaded(sdl)
         return snap
 
     def reload(self, supergraph_sdl: str) -> None:
@@ -292,7 +293,7 @@ class Router:
             request,
         )
         if hooks.execution_request:
-            ectx = ExecutionRequestContext(op, raw, planned.plan, request)
+            ectx = ExecutionRequestContext(query, op, raw, planned.plan, request)
             try:
                 for ehook in hooks.execution_request:
                     await ehook(ectx)
