@@ -132,7 +132,10 @@ class GraphQLHttp:
         ):
             # GraphQL over HTTP: application/json answers GraphQL errors with 200.
             status = 200 if result.body.get("errors") else status
-        await reply(send, result.body, status, media, admitted.context)
+        if self._on_response:
+            await reply(send, result.body, status, media, admitted.context)
+        else:  # the usual case, without the hooks' frame
+            await _send_json(send, result.body, status, media)
 
     async def _reply(
         self, send: Send, body: Any, status: int, media: bytes, request: RequestContext
