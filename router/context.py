@@ -21,9 +21,13 @@ _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}
 
 
 class RequestContext:
-    """The client's headers and claims; the trace id is worked out when first asked for."""
+    """The client's headers and claims; the trace id is worked out when first asked for.
 
-    __slots__ = ("_trace_id", "claims", "headers")
+    `data` holds what plugins pass from one stage's hook to a later one (Apollo's
+    request context; a coprocessor sees it as `context.entries`).
+    """
+
+    __slots__ = ("_data", "_trace_id", "claims", "headers")
 
     def __init__(
         self, headers: Mapping[str, str] | None = None, claims: Mapping[str, Any] | None = None
@@ -33,6 +37,13 @@ class RequestContext:
         #: verified JWT claims, None when anonymous
         self.claims = claims
         self._trace_id: str | None = None
+        self._data: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = {}
+        return self._data
 
     @property
     def trace_id(self) -> str:

@@ -9,13 +9,15 @@ same `PreparedRequest`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graphql import GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
 
+from router.context import RequestContext
 from router.execution.entities import Applies
 from router.planner import Defer, PlannedOperation, Subscription
+from router.plugins import PluginChain
 from router.subgraph_call.client import SubgraphClient
 
 __all__ = ["PreparedRequest", "ResponseErrors"]
@@ -42,6 +44,11 @@ class PreparedRequest:
     applies: Applies
     #: fields `@authenticated`/`@requiresScopes` removed from the plan (request stage)
     authorization: ResponseErrors | None = None
+    #: the hooks of every stage (execution calls `execution_response` on each payload)
+    plugins: PluginChain = field(default_factory=PluginChain)
+    #: the client request it came with (streamed payloads are made after the HTTP stage
+    #: has returned, so hooks read it from here rather than from `current_request`)
+    request: RequestContext | None = None
 
     @property
     def subscription(self) -> bool:

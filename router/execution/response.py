@@ -7,12 +7,23 @@ from typing import Any
 from router.execution.execute import ExecutionState, run_plan
 from router.execution.prepared import PreparedRequest
 from router.execution.shape import Shaper
+from router.plugins import ExecutionResponseContext
 
-__all__ = ["execute_prepared"]
+__all__ = ["execute_prepared", "payload_hooks"]
+
+
+async def payload_hooks(
+    prepared: PreparedRequest, body: dict[str, Any], first: bool
+) -> dict[str, Any]:
+    """Pass one payload through the `execution_response` hooks (callers check there are some)."""
+    ctx = ExecutionResponseContext(body, prepared.planned.plan, first, prepared.request)
+    for hook in prepared.plugins.execution_response:
+        await hook(ctx)
+    return ctx.body
 
 
 async def execute_prepared(
-    prepared: PreparedRequest, *, expose_plan: bool = False
+    prepared: PreparedRequest,
 ) -> dict[str, Any]:
     """Walk the plan, shape `data` against the client's operation, gather the errors."""
     planned, op = prepared.planned, prepared.operation
@@ -25,6 +36,6 @@ async def execute_prepared(
     body: dict[str, Any] = {"data": data}
     if state.errors:
         body["errors"] = state.errors
-    if expose_plan:
-        body["extensions"] = {"queryPlan": planned.plan.to_dict()}
+    if prepared.plugins.execution_response:
+        body = await payload_hooks(prepared, body, True)
     return body

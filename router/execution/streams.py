@@ -18,7 +18,7 @@ from router.execution.entities import objects_at
 from router.execution.execute import ExecutionState
 from router.execution.incremental import PartDone, run_deferred
 from router.execution.prepared import PreparedRequest
-from router.execution.response import execute_prepared
+from router.execution.response import execute_prepared, payload_hooks
 from router.execution.shape import Shaper
 from router.execution.subscribe import Subscriber, run_subscription
 from router.planner.plan import Defer, Subscription
@@ -31,16 +31,15 @@ Path = list[str | int]
 async def stream_payloads(
     prepared: PreparedRequest,
     *,
-    expose_plan: bool = False,
     subscriber: Subscriber | None = None,
 ) -> AsyncGenerator[dict[str, Any], None]:
     node = prepared.planned.plan.node
     if isinstance(node, Subscription):
-        events = _subscription(prepared, node, expose_plan, subscriber)
+        events = _subscription(prepared, node, subscriber)
     elif isinstance(node, Defer):
-        events = _incremental(prepared, node, expose_plan)
+        events = _incremental(prepared, node)
     else:
-        yield await execute_prepared(prepared, expose_plan=expose_plan)
+        yield await execute_prepared(prepared)
         return
     try:
         async for body in events:
@@ -55,15 +54,9 @@ def _authorization_errors(prepared: PreparedRequest, errors: list[dict[str, Any]
         prepared.authorization.finish(errors)
 
 
-def _plan_extensions(prepared: PreparedRequest, body: dict[str, Any], expose: bool) -> None:
-    if expose:
-        body.setdefault("extensions", {})["queryPlan"] = prepared.planned.plan.to_dict()
-
-
 async def _subscription(
     prepared: PreparedRequest,
     node: Subscription,
-    expose_plan: bool,
     subscriber: Subscriber | None,
 ) -> AsyncGenerator[dict[str, Any], None]:
     planned, op = prepared.planned, prepared.operation
@@ -79,7 +72,8 @@ async def _subscription(
             body: dict[str, Any] = {"data": data}
             if state.errors:
                 body["errors"] = state.errors
-            _plan_extensions(prepared, body, expose_plan and first)
+            if prepared.plugins.execution_response:
+                body = await payload_hooks(prepared, body, first)
             first = False
             yield body
     finally:
@@ -87,13 +81,14 @@ async def _subscription(
 
 
 async def _incremental(
-    prepared: PreparedRequest, node: Defer, expose_plan: bool
+    prepared: PreparedRequest, node: Defer
 ) -> AsyncGenerator[dict[str, Any], None]:
     planned, op = prepared.planned, prepared.operation
     state = ExecutionState(prepared.clients, prepared.variables, prepared.applies)
     parts = run_deferred(node, state)
     delivered: dict[str, Any] | None = None
     has_next = True
+    hooked = bool(prepared.plugins.execution_response)
     try:
         async for part in parts:
             if part.node is None:
@@ -107,7 +102,8 @@ async def _incremental(
                 if part.errors:
                     body["errors"] = part.errors
                 body["hasNext"] = has_next
-                _plan_extensions(prepared, body, expose_plan)
+                if hooked:
+                    body = await payload_hooks(prepared, body, True)
                 yield body
                 if not has_next:
                     return
@@ -115,11 +111,19 @@ async def _incremental(
             items = _items(prepared, state, part, delivered)
             has_next = part.remaining > 0
             if items:
-                yield {"hasNext": has_next, "incremental": items}
+                body = {"hasNext": has_next, "incremental": items}
             elif not has_next:
-                yield {"hasNext": False}
+                body = {"hasNext": False}
+            else:
+                continue
+            if hooked:
+                body = await payload_hooks(prepared, body, False)
+            yield body
         if has_next:
-            yield {"hasNext": False}
+            body = {"hasNext": False}
+            if hooked:
+                body = await payload_hooks(prepared, body, False)
+            yield body
     finally:
         await parts.aclose()
 

@@ -2,30 +2,28 @@
 
 `Admission.admit` turns a request into checked operations or an error response:
 
-    406 Accept        415 Content-Type       400 CSRF_ERROR
-    413 body size     400 JSON / shape / batch size
-    401 AUTH_ERROR    429 REQUEST_RATE_LIMITED (+ Retry-After)
+    406 Accept        (http_request hooks: 400 CSRF_ERROR)
+    415 Content-Type  413 body size     400 JSON / shape / batch size
+    (http_operations hooks: 401 AUTH_ERROR, 429 REQUEST_RATE_LIMITED + Retry-After, APQ)
 
 The admitted operations carry the request context (headers, JWT claims) that
-the later stages read.
+the later stages read. Plugins' `http_request` hooks run before the body is
+read, `http_operations` hooks once it is parsed; a `Reject` is the answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from starlette.responses import Response
 
 from router.context import RequestContext
 from router.errors import ErrorCode, graphql_error
-from router.http.authentication.jwt import Authenticator, AuthError
-from router.http.csrf import csrf_message, is_preflighted
 from router.http.negotiation import accepts_json, is_json_content_type
-from router.http.payload import GraphQLRequest, RequestRejected, parse_get, parse_post, read_body
-from router.http.rate_limit import RateLimiter
+from router.http.payload import RequestRejected, parse_get, parse_post, read_body
 from router.http.request import HttpRequest
+from router.plugins import GraphQLOperation, HttpRequestContext, PluginChain, Reject
 from router.settings import RouterSettings
 
 __all__ = ["Admission", "Admitted"]
@@ -33,7 +31,7 @@ __all__ = ["Admission", "Admitted"]
 
 @dataclass(slots=True)
 class Admitted:
-    operations: list[GraphQLRequest]
+    operations: list[GraphQLOperation]
     batch: bool
     context: RequestContext
 
@@ -45,15 +43,18 @@ def _error(status: int, message: str, code: str, headers: dict[str, str] | None 
     )
 
 
+def _rejected(r: Reject) -> Response:
+    return Response(
+        orjson.dumps(r.body), status_code=r.status, media_type="application/json", headers=r.headers
+    )
+
+
 class Admission:
     """The HTTP stage's checks, built once from `RouterSettings`."""
 
-    def __init__(self, settings: RouterSettings) -> None:
+    def __init__(self, settings: RouterSettings, plugins: PluginChain | None = None) -> None:
         self.settings = settings
-        jwt = settings.auth.jwt
-        self.authenticator = Authenticator(jwt) if jwt is not None else None
-        rl = settings.traffic.rate_limit
-        self.rate_limiter = RateLimiter(rl) if rl is not None else None
+        self.plugins = plugins if plugins is not None else PluginChain()
 
     async def admit(self, request: HttpRequest) -> Admitted | Response:
         settings = self.settings
@@ -65,12 +66,18 @@ class Admission:
                 "multipart/mixed, text/event-stream or */*",
                 ErrorCode.INVALID_ACCEPT_HEADER,
             )
-        if settings.csrf_enabled and not is_preflighted(
-            headers, settings.security.csrf.required_headers
-        ):
-            return _error(
-                400, csrf_message(settings.security.csrf.required_headers), ErrorCode.CSRF_ERROR
+        ctx = RequestContext(headers)
+        hooks = self.plugins
+        hctx: HttpRequestContext | None = None
+        if hooks.http_request:
+            hctx = HttpRequestContext(
+                request.method, request.path, headers, request.client_host, ctx
             )
+            try:
+                for hook in hooks.http_request:
+                    await hook(hctx)
+            except Reject as r:
+                return _rejected(r)
         try:
             if request.method == "GET":
                 ops, batch = [parse_get(request.query_params)], False
@@ -90,54 +97,43 @@ class Admission:
                 ops, batch = parse_post(raw, settings.limits.max_batch_size)
         except RequestRejected as exc:
             return _error(exc.status, str(exc), exc.code, exc.headers)
-        try:
-            ctx = await self.identify(request, len(ops))
-        except RequestRejected as exc:
-            return _error(exc.status, str(exc), exc.code, exc.headers)
+        if hooks.http_operations:
+            if hctx is None:
+                hctx = HttpRequestContext(
+                    request.method, request.path, headers, request.client_host, ctx
+                )
+            hctx.operations, hctx.batch = ops, batch
+            try:
+                for hook in hooks.http_operations:
+                    await hook(hctx)
+            except Reject as r:
+                return _rejected(r)
+            ops = hctx.operations
         return Admitted(ops, batch, ctx)
 
-    async def identify(self, request: HttpRequest, operations: int) -> RequestContext:
-        """Authentication and the rate limit, for /graphql and the REST endpoints alike.
+    async def admit_operations(
+        self, request: HttpRequest, operations: list[GraphQLOperation]
+    ) -> Admitted:
+        """Operations built from another request shape (the REST endpoints).
 
-        Raises `RequestRejected` (401 AUTH_ERROR, 429 REQUEST_RATE_LIMITED).
+        The `http_operations` hooks run as for `/graphql` (authentication, rate limit,
+        persisted queries, the user's plugins); a refusal raises the plugin's `Reject` for
+        the caller to answer in its own format. The `http_request` hooks are about
+        GraphQL-over-HTTP requests (CSRF prevention for GraphQL GETs and simple POSTs) and
+        see only `/graphql`: a REST POST must carry a JSON body, which no cross-site form
+        can send, and what a REST request runs is fixed by the router's configuration.
         """
-        settings = self.settings
-        headers = request.headers
-        claims: dict[str, Any] | None = None
-        if self.authenticator is not None:
-            try:
-                claims = await self.authenticator.authenticate(headers)
-            except AuthError as exc:
-                if settings.auth.jwt is None or settings.auth.jwt.on_error == "error":
-                    raise RequestRejected(
-                        401, str(exc), ErrorCode.AUTH_ERROR, {"www-authenticate": "Bearer"}
-                    ) from None
-        if claims is None and settings.auth.authorization.require_authentication:
-            raise RequestRejected(
-                401,
-                "this endpoint requires authentication",
-                ErrorCode.AUTH_ERROR,
-                {"www-authenticate": "Bearer"},
+        ctx = RequestContext(request.headers)
+        hooks = self.plugins
+        if hooks.http_operations:
+            hctx = HttpRequestContext(
+                request.method, request.path, request.headers, request.client_host, ctx
             )
-        if self.rate_limiter is not None:
-            wait = self.rate_limiter.acquire(self._client_key(request), operations)
-            if wait is not None:
-                raise RequestRejected(
-                    429,
-                    "Your request has been rate limited",
-                    ErrorCode.REQUEST_RATE_LIMITED,
-                    {"retry-after": str(wait)},
-                )
-        return RequestContext(headers, claims)
-
-    def _client_key(self, request: HttpRequest) -> str:
-        rl = self.settings.traffic.rate_limit
-        if rl is not None and rl.key_header:
-            v = request.headers.get(rl.key_header.lower())
-            if v:
-                return "h:" + v
-        return "ip:" + (request.client_host or "unknown")
+            hctx.operations, hctx.batch = operations, False
+            for hook in hooks.http_operations:
+                await hook(hctx)
+            operations = hctx.operations
+        return Admitted(operations, False, ctx)
 
     async def aclose(self) -> None:
-        if self.authenticator is not None:
-            await self.authenticator.aclose()
+        pass

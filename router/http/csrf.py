@@ -9,8 +9,15 @@ the required headers, which a browser cannot add without a preflight.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import ClassVar
 
-__all__ = ["SIMPLE_CONTENT_TYPES", "csrf_message", "is_preflighted", "media_type"]
+from pydantic import BaseModel
+
+from router.errors import ErrorCode
+from router.plugins import HttpRequestContext, Plugin, Reject
+from router.settings.security import CsrfSettings
+
+__all__ = ["SIMPLE_CONTENT_TYPES", "CsrfPlugin", "csrf_message", "is_preflighted", "media_type"]
 
 SIMPLE_CONTENT_TYPES = frozenset(
     {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
@@ -39,3 +46,18 @@ def csrf_message(required: Iterable[str]) -> str:
         f"{', '.join(sorted(SIMPLE_CONTENT_TYPES))}) or provide one of the following "
         f"headers: {names}"
     )
+
+
+class CsrfPlugin(Plugin):
+    """Refuse (400 CSRF_ERROR) a request a browser could have sent cross-site unpreflighted."""
+
+    Config: ClassVar[type[BaseModel]] = CsrfSettings
+
+    def __init__(self, config: CsrfSettings) -> None:
+        super().__init__(config)
+        self.required = config.required_headers
+        self.message = csrf_message(config.required_headers)
+
+    async def http_request(self, ctx: HttpRequestContext) -> None:
+        if not is_preflighted(ctx.headers, self.required):
+            raise Reject(400, self.message, ErrorCode.CSRF_ERROR)

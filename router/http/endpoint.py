@@ -19,24 +19,21 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from router.context import current_request
+from router.context import RequestContext, current_request
 from router.deadline import within
 from router.errors import ErrorCode, graphql_error, is_policy_rejection
 from router.http.admission import Admission, Admitted
 from router.http.graphiql import graphiql_page
-from router.http.payload import GraphQLRequest
 from router.http.request import HttpRequest
 from router.http.transports import respond
-from router.request.persisted.resolve import PersistedQueryRejected
+from router.plugins import GraphQLOperation, HttpResponseContext
 from router.request.pipeline import Router
-from router.request.redaction import redact_subgraph_errors
 from router.request.response import GraphQLResponse
 
 __all__ = ["GraphQLHttp", "health_endpoint"]
 
 log = logging.getLogger("chorus.router")
 
-EXPOSE_PLAN_HEADER = "chorus-expose-query-plan"
 _JSON = b"application/json"
 _GRAPHQL_JSON = b"application/graphql-response+json"
 
@@ -56,18 +53,13 @@ async def _send_json(
     body: Any,
     status: int = 200,
     media: bytes = _JSON,
+    extra: dict[str, str] | None = None,
 ) -> None:
     payload = orjson.dumps(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", media),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
+    headers = [(b"content-type", media), (b"content-length", str(len(payload)).encode())]
+    if extra:
+        headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items())
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -77,7 +69,8 @@ class GraphQLHttp:
     def __init__(self, router: Router) -> None:
         self.router = router
         #: CSRF, Accept, body size, JSON shape, batch size, JWT, rate limit
-        self.admission = Admission(router.settings)
+        self.admission = Admission(router.settings, router.plugins)
+        self._on_response = router.plugins.http_response
 
     async def aclose(self) -> None:
         await self.admission.aclose()
@@ -98,9 +91,6 @@ class GraphQLHttp:
         headers = request.headers
         accept = headers.get("accept", "")
         media = _media_type(accept)
-        expose = (
-            router.settings.dev and headers.get(EXPOSE_PLAN_HEADER, "").strip().lower() == "true"
-        )
         if method == "GET" and router.settings.graphiql_enabled and "text/html" in accept:
             if "query" not in request.query_params:
                 page = HTMLResponse(
@@ -120,13 +110,14 @@ class GraphQLHttp:
             return
         if admitted.batch:
             accept = "application/json"
-        results = await self.run_operations(admitted, accept, expose, method == "POST")
+        results = await self.run_operations(admitted, accept, method == "POST")
+        reply = self._reply
         if isinstance(results, GraphQLResponse):  # the router deadline passed
-            await _send_json(send, results.body, results.status, media)
+            await reply(send, results.body, results.status, media, admitted.context)
             return
         if admitted.batch:
             bodies = [r.body for r in results if isinstance(r, GraphQLResponse)]
-            await _send_json(send, bodies, 200, media)
+            await reply(send, bodies, 200, media, admitted.context)
             return
         result = results[0]
         if isinstance(result, Response):  # streamed: SSE or multipart (subscriptions, @defer)
@@ -141,24 +132,38 @@ class GraphQLHttp:
         ):
             # GraphQL over HTTP: application/json answers GraphQL errors with 200.
             status = 200 if result.body.get("errors") else status
-        await _send_json(send, result.body, status, media)
+        if self._on_response:
+            await reply(send, result.body, status, media, admitted.context)
+        else:  # the usual case, without the hooks' frame
+            await _send_json(send, result.body, status, media)
+
+    async def _reply(
+        self, send: Send, body: Any, status: int, media: bytes, request: RequestContext
+    ) -> None:
+        """Send a JSON answer, after the `http_response` hooks when there are some."""
+        if not self._on_response:
+            await _send_json(send, body, status, media)
+            return
+        ctx = HttpResponseContext(status, body, request, {})
+        for hook in self._on_response:
+            await hook(ctx)
+        await _send_json(send, ctx.body, ctx.status, media, ctx.headers)
 
     async def run_operations(
-        self, admitted: Admitted, accept: str, expose: bool, allow_mutation: bool
+        self, admitted: Admitted, accept: str, allow_mutation: bool
     ) -> list[GraphQLResponse | Response] | GraphQLResponse:
         """One response per operation, or one for the whole request (504 past the deadline).
 
         The operations run with the request context set (for the authorizer and the
-        subgraph calls) and within the router deadline: persisted queries, the request
-        stage, execution, redaction. The REST endpoints (`http/rest/`) run theirs here too.
+        subgraph calls) and within the router deadline.
         """
         token = current_request.set(admitted.context)
         try:
             with within(self.router.settings.traffic.router_timeout_s):
                 ops = admitted.operations
                 if len(ops) == 1:  # the usual case, without a comprehension's frame
-                    return [await self._one(ops[0], accept, expose, allow_mutation)]
-                return [await self._one(op, accept, expose, allow_mutation) for op in ops]
+                    return [await self._one(ops[0], accept, allow_mutation)]
+                return [await self._one(op, accept, allow_mutation) for op in ops]
         except TimeoutError:
             message = "Your request has been timed out"
             return GraphQLResponse(
@@ -168,26 +173,21 @@ class GraphQLHttp:
             current_request.reset(token)
 
     async def _one(
-        self, op: GraphQLRequest, accept: str, expose: bool, allow_mutation: bool
+        self, op: GraphQLOperation, accept: str, allow_mutation: bool
     ) -> GraphQLResponse | Response:
-        """Resolve a persisted query, run it, redact subgraph errors in production mode."""
+        """Run one operation (or answer its rejection by a hook); JSON answers then pass the
+        `graphql_response` hooks (subgraph error redaction in production mode)."""
         router = self.router
-        try:
-            query = router.persisted.resolve(op.query, op.extensions)
-        except PersistedQueryRejected as exc:
-            return GraphQLResponse(exc.status, {"errors": [exc.error]})
+        if op.rejection is not None:  # by an `http_operations` hook
+            return GraphQLResponse(op.rejection.status, op.rejection.body)
         result = await respond(
             router,
             accept,
-            query,
+            op.query,
             op.operation_name,
             op.variables,
-            expose_plan=expose,
             allow_mutation=allow_mutation,
         )
-        if isinstance(result, GraphQLResponse) and not router.settings.subgraph_errors_included:
-            errors = result.body.get("errors")
-            if errors:
-                ctx = current_request.get()
-                result.body["errors"] = redact_subgraph_errors(errors, ctx.trace_id if ctx else "")
+        if isinstance(result, GraphQLResponse) and router.plugins.graphql_response:
+            result = await router.finish(result)
         return result

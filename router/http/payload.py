@@ -7,23 +7,15 @@ as a `RequestRejected` (status + one GraphQL error), never as a 500.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.types import Receive
 
 from router.errors import ErrorCode, graphql_error
+from router.plugins import GraphQLOperation
 
-__all__ = ["GraphQLRequest", "RequestRejected", "parse_get", "parse_post", "read_body"]
-
-
-@dataclass(slots=True)
-class GraphQLRequest:
-    query: str | None
-    operation_name: str | None
-    variables: dict[str, Any] | None
-    extensions: dict[str, Any] | None
+__all__ = ["RequestRejected", "parse_get", "parse_post", "read_body"]
 
 
 class RequestRejected(Exception):
@@ -78,7 +70,7 @@ def _too_large(max_bytes: int) -> RequestRejected:
     )
 
 
-def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLRequest], bool]:
+def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLOperation], bool]:
     """The operations of a POST body and whether it was a batch (a JSON array).
 
     Duplicate keys in a JSON object: the last one wins (orjson's rule).
@@ -106,7 +98,7 @@ def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLRequest], bool]:
     return [_operation(payload)], False
 
 
-def parse_get(params: Mapping[str, str]) -> GraphQLRequest:
+def parse_get(params: Mapping[str, str]) -> GraphQLOperation:
     def json_param(name: str) -> Any:
         text = params.get(name)
         if not text:
@@ -126,7 +118,7 @@ def parse_get(params: Mapping[str, str]) -> GraphQLRequest:
     )
 
 
-def _operation(payload: Any) -> GraphQLRequest:
+def _operation(payload: Any) -> GraphQLOperation:
     if not isinstance(payload, dict):
         raise RequestRejected(400, "a GraphQL request must be a JSON object")
     query = payload.get("query")
@@ -143,4 +135,4 @@ def _operation(payload: Any) -> GraphQLRequest:
     extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestRejected(400, "'extensions' must be an object")
-    return GraphQLRequest(query, name or None, variables, extensions)
+    return GraphQLOperation(query, name or None, variables, extensions)

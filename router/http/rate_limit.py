@@ -6,10 +6,15 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import ClassVar
 
+from pydantic import BaseModel
+
+from router.errors import ErrorCode
+from router.plugins import HttpRequestContext, Plugin, Reject
 from router.settings.traffic import RateLimitSettings
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimitPlugin", "RateLimiter"]
 
 
 class RateLimiter:
@@ -41,3 +46,35 @@ class RateLimiter:
             b[0] -= n
             return None
         return max(1, math.ceil((n - b[0]) / self._rate))
+
+
+class RateLimitPlugin(Plugin):
+    """429 REQUEST_RATE_LIMITED (with Retry-After) once a client's bucket is empty.
+
+    A client is its `key_header` value when set and sent, else its address;
+    each operation of a batch takes one token.
+    """
+
+    Config: ClassVar[type[BaseModel]] = RateLimitSettings
+
+    def __init__(self, config: RateLimitSettings) -> None:
+        super().__init__(config)
+        self.limiter = RateLimiter(config)
+        self.key_header = config.key_header.lower() if config.key_header else None
+
+    async def http_operations(self, ctx: HttpRequestContext) -> None:
+        wait = self.limiter.acquire(self._client_key(ctx), len(ctx.operations))
+        if wait is not None:
+            raise Reject(
+                429,
+                "Your request has been rate limited",
+                ErrorCode.REQUEST_RATE_LIMITED,
+                headers={"retry-after": str(wait)},
+            )
+
+    def _client_key(self, ctx: HttpRequestContext) -> str:
+        if self.key_header:
+            v = ctx.headers.get(self.key_header)
+            if v:
+                return "h:" + v
+        return "ip:" + (ctx.client_host or "unknown")

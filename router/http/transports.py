@@ -63,7 +63,6 @@ async def respond(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
     *,
-    expose_plan: bool = False,
     allow_mutation: bool = True,
 ) -> Response | GraphQLResponse:
     """A streamed `Response`, or a `GraphQLResponse` for the JSON endpoint to send."""
@@ -75,22 +74,21 @@ async def respond(
             query,
             operation_name,
             variables,
-            expose_plan=expose_plan,
             allow_mutation=allow_mutation,
         )
-    prepared = router.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
+    prepared = await router.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
     if isinstance(prepared, GraphQLResponse):
         return prepared
     if sse:
-        payloads = stream_payloads(prepared, expose_plan=expose_plan)
+        payloads = stream_payloads(prepared)
         return StreamResponse(
             _sse(payloads), "text/event-stream", headers=_NO_CACHE, keepalive=b":\n\n"
         )
     if prepared.incremental:
-        payloads = stream_payloads(prepared, expose_plan=expose_plan)
+        payloads = stream_payloads(prepared)
         return StreamResponse(_multipart(payloads), MULTIPART_DEFER, headers=_NO_CACHE)
     if prepared.subscription and "subscriptionspec" in accept:
-        payloads = stream_payloads(prepared, expose_plan=expose_plan)
+        payloads = stream_payloads(prepared)
         return StreamResponse(
             _multipart(payloads, wrap=True),
             MULTIPART_SUBSCRIPTION,
@@ -100,4 +98,4 @@ async def respond(
         )
     if prepared.subscription:
         return await router.execute(query, operation_name, variables)
-    return await router.run(prepared, expose_plan=expose_plan)
+    return await router.run(prepared)

@@ -196,7 +196,7 @@ class TransportSession:
     async def _operation(self, op_id: str, payload: dict[str, Any]) -> None:
         try:
             variables = payload.get("variables")
-            prepared = self.router.prepare(
+            prepared = await self.router.prepare(
                 payload["query"], payload.get("operationName") or None, variables
             )
             if isinstance(prepared, GraphQLResponse):

@@ -36,10 +36,16 @@ from router.planner import (
     condition_values,
 )
 from router.planner.operation import select_operation
+from router.plugins import (
+    ExecutionRequestContext,
+    GraphQLRequestContext,
+    GraphQLResponseContext,
+    PluginChain,
+    Reject,
+)
 from router.request.authorization.authorize import Authorizer, build_authorizer
 from router.request.documents import DocumentCache, with_defer
 from router.request.limits.documents import guarded_document_cache
-from router.request.persisted.resolve import PersistedQueries
 from router.request.response import GraphQLResponse
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
@@ -64,8 +70,8 @@ class Router:
     """The GraphQL request stage for one supergraph (swappable with `reload`).
 
     It owns what outlives a supergraph: the subgraph clients (and their traffic
-    policies) and the persisted-query store; each snapshot owns its document
-    cache, planner and authorizer.
+    policies) and the plugins; each snapshot owns its document cache, planner
+    and authorizer.
     """
 
     def __init__(
@@ -75,10 +81,14 @@ class Router:
         *,
         http_client: httpx.AsyncClient | None = None,
         on_reload: Callable[[], None] | None = None,
+        plugins: PluginChain | None = None,
     ) -> None:
         self.settings = settings or RouterSettings()
-        self.subgraph_clients = SubgraphClients(self.settings, http_client=http_client)
-        self.persisted = PersistedQueries(self.settings.persisted_queries)
+        #: the hooks of every stage (built-ins and router.yaml's plugins, in order)
+        self.plugins = plugins if plugins is not None else PluginChain()
+        self.subgraph_clients = SubgraphClients(
+            self.settings, http_client=http_client, plugins=self.plugins
+        )
         #: called after every successful reload (the server refreezes its heap)
         self.on_reload = on_reload
         self.snapshot = self._build(supergraph_sdl)
@@ -101,6 +111,7 @@ class Router:
                 snap.roots[kind] = t
         for s in sg.subgraphs.values():
             snap.clients[s.name] = self.subgraph_clients.client(s.name, s.url)
+        self.plugins.supergraph_loaded(sdl)
         return snap
 
     def reload(self, supergraph_sdl: str) -> None:
@@ -111,6 +122,7 @@ class Router:
 
     async def aclose(self) -> None:
         await self.subgraph_clients.aclose()
+        await self.plugins.aclose()
 
     # ---------------------------------------------------------------- request
     async def execute(
@@ -119,7 +131,6 @@ class Router:
         operation_name: str | None = None,
         variables: Mapping[str, Any] | None = None,
         *,
-        expose_plan: bool = False,
         allow_mutation: bool = True,
     ) -> GraphQLResponse:
         """One request, one response (no subscriptions, no `@defer`: see `streams.py`)."""
@@ -129,7 +140,6 @@ class Router:
                 query,
                 operation_name,
                 variables,
-                expose_plan=expose_plan,
                 allow_mutation=allow_mutation,
             )
             kind = response.operation_type or "unknown"
@@ -145,10 +155,11 @@ class Router:
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
         *,
-        expose_plan: bool,
         allow_mutation: bool,
     ) -> GraphQLResponse:
-        prepared = self.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
+        prepared = await self.prepare(
+            query, operation_name, variables, allow_mutation=allow_mutation
+        )
         if isinstance(prepared, GraphQLResponse):
             return prepared
         if prepared.subscription:
@@ -165,9 +176,9 @@ class Router:
                 ErrorCode.DEFER_BAD_HEADER,
                 406,
             )
-        return await self.run(prepared, expose_plan=expose_plan)
+        return await self.run(prepared)
 
-    def prepare(
+    async def prepare(
         self,
         query: str | None,
         operation_name: str | None = None,
@@ -175,7 +186,11 @@ class Router:
         *,
         allow_mutation: bool = True,
     ) -> PreparedRequest | GraphQLResponse:
-        """Parse, validate, coerce variables and plan; a `GraphQLResponse` is a request error."""
+        """Parse, validate, coerce variables and plan; a `GraphQLResponse` is a request error.
+
+        `graphql_request` hooks run once the operation is valid, `execution_request`
+        hooks once it is planned; a `Reject` from either is the operation's answer.
+        """
         snap = self.snapshot
         if not isinstance(query, str) or not query.strip():
             return _bad("request has no query", ErrorCode.BAD_REQUEST)
@@ -199,6 +214,17 @@ class Router:
             return GraphQLResponse(
                 405, {"errors": [graphql_error("mutations need POST", None, ErrorCode.BAD_REQUEST)]}
             )
+        hooks = self.plugins
+        if hooks.graphql_request:
+            gctx = GraphQLRequestContext(
+                query, operation_name, dict(variables or {}), doc, op, current_request.get()
+            )
+            try:
+                for hook in hooks.graphql_request:
+                    await hook(gctx)
+            except Reject as r:
+                return GraphQLResponse(r.status, r.body)
+            variables = gctx.variables
         api = snap.documents.schema
         facts = prepared.facts(op)
         check = facts.variable_check
@@ -252,13 +278,43 @@ class Router:
         intro = _introspection(api, doc, op, raw) if facts.introspects else {}
         root = snap.roots.get(op.operation)
         assert root is not None
-        return PreparedRequest(
-            op, raw, planned, intro, root, api, snap.clients, snap.planner.applies, authz
+        request = current_request.get()
+        ready = PreparedRequest(
+            op,
+            raw,
+            planned,
+            intro,
+            root,
+            api,
+            snap.clients,
+            snap.planner.applies,
+            authz,
+            hooks,
+            request,
         )
+        if hooks.execution_request:
+            ectx = ExecutionRequestContext(query, op, raw, planned.plan, request)
+            try:
+                for ehook in hooks.execution_request:
+                    await ehook(ectx)
+            except Reject as r:
+                return GraphQLResponse(r.status, r.body)
+        return ready
 
-    async def run(self, prepared: PreparedRequest, *, expose_plan: bool = False) -> GraphQLResponse:
+    async def finish(self, response: GraphQLResponse) -> GraphQLResponse:
+        """Pass one operation's JSON answer through the `graphql_response` hooks."""
+        hooks = self.plugins.graphql_response
+        if not hooks:
+            return response
+        ctx = GraphQLResponseContext(response.status, response.body, current_request.get())
+        for hook in hooks:
+            await hook(ctx)
+        response.status, response.body = ctx.status, ctx.body
+        return response
+
+    async def run(self, prepared: PreparedRequest) -> GraphQLResponse:
         """Execute a prepared query or mutation whose plan has no `Defer` node."""
-        body = await execute_prepared(prepared, expose_plan=expose_plan)
+        body = await execute_prepared(prepared)
         return GraphQLResponse(200, body, operation_type=prepared.operation.operation.value)
 
 

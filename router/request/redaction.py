@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["REDACTED_MESSAGE", "redact_subgraph_errors"]
+from router.plugins import GraphQLResponseContext, Plugin
+
+__all__ = ["REDACTED_MESSAGE", "RedactionPlugin", "redact_subgraph_errors"]
 
 REDACTED_MESSAGE = "Subgraph errors redacted"
 _KEPT_EXTENSIONS = ("code", "serviceName")
@@ -38,3 +40,13 @@ def redact_subgraph_errors(errors: list[dict[str, Any]], trace_id: str) -> list[
         red["extensions"] = kept
         out.append(red)
     return out
+
+
+class RedactionPlugin(Plugin):
+    """Redact subgraph errors of each JSON answer (on unless `include_subgraph_errors`)."""
+
+    async def graphql_response(self, ctx: GraphQLResponseContext) -> None:
+        errors = ctx.body.get("errors")
+        if errors:
+            trace_id = ctx.request.trace_id if ctx.request is not None else ""
+            ctx.body["errors"] = redact_subgraph_errors(errors, trace_id)

@@ -18,6 +18,7 @@ from router.http.rest import rest_routes
 from router.http.websocket import graphql_ws_endpoint
 from router.request.pipeline import Router
 from router.server import heap
+from router.server.plugins import plugin_chain
 from router.settings import RouterSettings
 from router.telemetry import metrics_endpoint
 
@@ -33,9 +34,18 @@ def create_router_app(
     """Serve `supergraph_sdl` on /graphql; `app.state.router.reload(sdl)` swaps it live.
 
     `http_client` replaces the per-subgraph pooled clients (tests pass one with
-    an ASGI transport).
+    an ASGI transport). Raises `PluginError` when a plugin of `settings.plugins`
+    cannot be loaded or its config is invalid.
     """
-    router = Router(supergraph_sdl, settings, http_client=http_client, on_reload=heap.refreeze)
+    settings = settings or RouterSettings()
+    plugins = plugin_chain(settings)
+    router = Router(
+        supergraph_sdl,
+        settings,
+        http_client=http_client,
+        on_reload=heap.refreeze,
+        plugins=plugins,
+    )
     graphql = GraphQLHttp(router)
     cors = cors_middleware(router.settings.security.cors)
 

@@ -17,6 +17,7 @@ import uvicorn
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from router.plugins import PluginError
 from router.server import heap
 from router.server.app import create_router_app
 from router.server.coalescing_loop import LOOP
@@ -61,7 +62,10 @@ def serve(
         )
     except (OSError, ValueError) as exc:
         raise StartupError(f"router settings: {exc}") from exc
-    application = create_router_app(sdl, settings=settings)
+    try:
+        application = create_router_app(sdl, settings=settings)
+    except PluginError as exc:
+        raise StartupError(f"router settings: {exc}") from exc
     for spec in static:
         prefix, sep, directory = spec.partition("=")
         if not sep or not prefix.startswith("/") or not Path(directory).is_dir():

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from router.settings.auth import AuthSettings
 from router.settings.limits import LimitsSettings
 from router.settings.persisted import PersistedQuerySettings
+from router.settings.plugins import PluginEntry
 from router.settings.rest import RestSettings
 from router.settings.security import SecuritySettings
 from router.settings.traffic import TrafficSettings
@@ -66,6 +67,11 @@ class RouterSettings(BaseModel):
     rest: RestSettings = Field(
         default_factory=RestSettings,
         description="REST endpoints backed by GraphQL operations, and their OpenAPI document.",
+    )
+    plugins: tuple[PluginEntry, ...] = Field(
+        default=(),
+        description="Your plugins (`module: pkg.mod`, `config: {...}`), after the built-ins, "
+        "their hooks in this order (router/README.md: writing a plugin).",
     )
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import orjson
 
-from router.context import current_request
+from router.context import RequestContext, current_request
 from router.deadline import within
 from router.errors import SubgraphTimeout, SubgraphUnreachable
 from router.settings.traffic import SubgraphTraffic
@@ -55,9 +55,23 @@ class SubgraphPolicy:
         #: upstream attempts made (tests and metrics read it)
         self.attempts = 0
 
-    async def send(self, transport: HttpTransport, query: str, body: bytes) -> RawResponse:
-        ctx = current_request.get()
-        extra = self.headers.outgoing(self.name, ctx.headers) if ctx is not None else {}
+    def outgoing_headers(self, request: RequestContext | None) -> dict[str, str]:
+        """The client's headers the propagation rules send to this subgraph."""
+        return self.headers.outgoing(self.name, request.headers) if request is not None else {}
+
+    async def send(
+        self,
+        transport: HttpTransport,
+        query: str,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """One call; `headers` replaces the propagated ones (plugins had them first)."""
+        if headers is not None:
+            extra = headers
+        else:
+            ctx = current_request.get()
+            extra = self.headers.outgoing(self.name, ctx.headers) if ctx is not None else {}
         mutation = query.lstrip().startswith("mutation")
         if self.traffic.dedup and not mutation:
             key = body + b"\x00" + orjson.dumps(extra, option=orjson.OPT_SORT_KEYS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import httpx
 
+from router.plugins import PluginChain
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
 from router.subgraph_call.headers import HeaderPropagation
@@ -19,9 +20,15 @@ __all__ = ["SubgraphClients"]
 
 class SubgraphClients:
     def __init__(
-        self, settings: RouterSettings, *, http_client: httpx.AsyncClient | None = None
+        self,
+        settings: RouterSettings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        plugins: PluginChain | None = None,
     ) -> None:
         self.settings = settings
+        #: `subgraph_request` / `subgraph_response` hooks
+        self.plugins = plugins if plugins is not None else PluginChain()
         #: replaces the pooled transports (tests pass one with an ASGI transport)
         self.http_client = http_client
         self.headers = HeaderPropagation(settings.traffic.headers)
@@ -50,6 +57,7 @@ class SubgraphClients:
                 client=self.http_client,
                 max_connections=self.settings.max_connections_per_subgraph,
                 policy=self.policy(name),
+                plugins=self.plugins,
             )
         return c
 

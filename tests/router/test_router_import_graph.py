@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "context", "deadline", "settings", "telemetry"),
     ("supergraph",),  # the supergraph model and the API schema
     ("planner",),  # pure: operation -> QueryPlan
+    ("plugins",),  # the plugin interface: hooks and their contexts (stages call them)
     ("compose",),  # beside the serving path: composition (chorus compose)
     # the request stages, last stage first: a stage calls the stages after it
     ("subgraph_call",),  # 4. headers, dedup, breaker, retry, timeout, transport

@@ -21,15 +21,16 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from router.errors import ErrorCode, graphql_error
-from router.http.admission import Admitted
 from router.http.endpoint import GraphQLHttp
 from router.http.negotiation import is_json_content_type
-from router.http.payload import GraphQLRequest, RequestRejected, read_body
+from router.http.payload import RequestRejected, read_body
 from router.http.request import HttpRequest
 from router.http.rest.errors import STATUS_BY_CODE, problem, status_of
 from router.http.rest.openapi import openapi_document
 from router.http.rest.operation import BoundOperation, RestConfigError, bind
 from router.http.rest.params import ParamError, read_param
+from router.plugins import GraphQLOperation, Reject
+from router.request.persisted.manifest import Manifest
 from router.request.pipeline import Snapshot
 from router.request.response import GraphQLResponse
 
@@ -53,13 +54,15 @@ class RestApi:
         self._snapshot: Snapshot | None = None
         self._bound: tuple[BoundOperation, ...] = ()
         self._document: bytes | None = None
+        pq = self.router.settings.persisted_queries  # the safelist endpoints may name by id
+        self._manifest = Manifest.load(pq.manifest) if pq.manifest else None
         self.bound()  # raises RestConfigError now rather than on the first request
 
     def bound(self) -> tuple[BoundOperation, ...]:
         snap = self.router.snapshot
         if snap is not self._snapshot:
             schema = snap.documents.schema
-            manifest = self.router.persisted.manifest
+            manifest = self._manifest
             self._bound = tuple(bind(e, schema, manifest) for e in self.settings.endpoints)
             self._document = None
             self._snapshot = snap
@@ -101,17 +104,19 @@ class RestApi:
 
     async def _answer(self, index: int, request: HttpRequest, scope: Scope) -> Response:
         op = self.bound()[index]
-        context = await self.graphql.admission.identify(request, 1)
         variables = await self._variables(op, request, scope.get("path_params", {}))
         s = op.settings
         if s.persisted_id is not None:
             pq = {"persistedQuery": {"version": 1, "sha256Hash": s.persisted_id}}
-            graphql = GraphQLRequest(None, s.operation_name, variables, pq)
+            graphql = GraphQLOperation(None, s.operation_name, variables, pq)
         else:
-            graphql = GraphQLRequest(op.text, s.operation_name, variables, None)
-        admitted = Admitted([graphql], False, context)
+            graphql = GraphQLOperation(op.text, s.operation_name, variables, None)
+        try:
+            admitted = await self.graphql.admission.admit_operations(request, [graphql])
+        except Reject as r:  # authentication, rate limit or a plugin refused it
+            return problem(r.status, list(r.body.get("errors") or []), headers=r.headers)
         results = await self.graphql.run_operations(
-            admitted, "application/json", False, allow_mutation=True
+            admitted, "application/json", allow_mutation=True
         )
         result = results if isinstance(results, GraphQLResponse) else results[0]
         assert isinstance(result, GraphQLResponse)  # JSON accepted: never a stream

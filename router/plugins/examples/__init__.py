@@ -1,0 +1,1 @@
+"""Example plugins: small, documented, tested; copy one to start your own."""
