@@ -69,7 +69,9 @@ async def _turns(url: str, turns: dict[str, tuple[str, dict[str, Any] | None]]) 
 
 
 def _bearer(subject: str) -> dict[str, str]:
-    token = jwt.encode({"sub": subject}, "a key this subgraph never checks: the router does", algorithm="HS256")
+    token = jwt.encode(
+        {"sub": subject}, "a key this subgraph never checks: the router does", algorithm="HS256"
+    )
     return {"authorization": f"Bearer {token}"}
 
 
