@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument(
         "--train-threads", type=int, default=None, help="torch threads of the job (default: all)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the stack's folder and log")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="chorus-interference-"))
@@ -184,6 +186,8 @@ def main() -> None:
             process.terminate()
             process.wait(30)
         log.close()
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
     print(f"cores: {os.cpu_count()}, job still running at the end of its phase: {still}")
     print("| phase | requests | p50 ms | p90 ms | p99 ms | load avg (1 min) |")
