@@ -23,7 +23,7 @@ from models.registry import RegistryError
 from subgraphs.kit import ADMIN_SCOPE, ModelRef, user_error
 from subgraphs.training.caller import caller
 from subgraphs.training.corrections import Correction as StoredCorrection
-from subgraphs.training.service import TrainingRequestError, TrainingService
+from subgraphs.training.service import TrainingRequestError, TrainingService, TurnNotFound
 from subgraphs.training.store import Job
 
 
@@ -273,7 +273,11 @@ class Query:
     async def models(self, info: Info, name: str | None = None) -> list[ModelVersion]:
         return [ModelVersion.of(v) for v in await _service(info).versions(name)]
 
-    @strawberry.field(description="Corrections recorded with correctTurn, newest first.")
+    @strawberry.federation.field(
+        description="Corrections recorded with correctTurn, newest first (users' words: "
+        "read with the models:write scope).",
+        requires_scopes=[[ADMIN_SCOPE]],
+    )
     async def corrections(
         self,
         info: Info,
@@ -281,14 +285,17 @@ class Query:
         turn_id: strawberry.ID | None = None,
         limit: int = 100,
     ) -> list[Correction]:
+        if not 1 <= limit <= 1000:
+            raise user_error(f"limit must be between 1 and 1000, not {limit}")
         found = await _service(info).list_corrections(
             model, None if turn_id is None else str(turn_id), limit
         )
         return [Correction.of(c) for c in found]
 
-    @strawberry.field(
+    @strawberry.federation.field(
         description="The corrections of a model (default: the corrected one), one per "
-        "sentence, as a training-data YAML file (the NLU format)."
+        "sentence, as a training-data YAML file (the NLU format).",
+        requires_scopes=[[ADMIN_SCOPE]],
     )
     async def corrections_training_data(self, info: Info, model: str | None = None) -> str:
         return await _service(info).export_corrections(model)
@@ -360,7 +367,7 @@ class Mutation:
                 str(turn_id), intent, spans, caller(request.headers)
             )
         except TrainingRequestError as exc:
-            code = "NOT_FOUND" if str(exc).startswith("no turn ") else "BAD_USER_INPUT"
+            code = "NOT_FOUND" if isinstance(exc, TurnNotFound) else "BAD_USER_INPUT"
             raise user_error(str(exc), code=code) from exc
         return Correction.of(recorded)
 

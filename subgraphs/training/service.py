@@ -41,6 +41,10 @@ class TrainingRequestError(ValueError):
     """A training request that cannot be queued; the message says why."""
 
 
+class TurnNotFound(TrainingRequestError):
+    """correctTurn named a turn the dialogue does not have."""
+
+
 class TrainingService:
     def __init__(
         self,
@@ -150,7 +154,7 @@ class TrainingService:
         except TurnsUnavailable as exc:
             raise TrainingRequestError(str(exc)) from exc
         if turn is None:
-            raise TrainingRequestError(f"no turn {turn_id}")
+            raise TurnNotFound(f"no turn {turn_id}")
         try:
             intent, found = checked(turn.text, intent, entities)
         except CorrectionError as exc:

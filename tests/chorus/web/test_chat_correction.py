@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.feedback_stack import FeedbackStack
+from tests.helpers.training_stack import token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -82,7 +83,7 @@ def test_correct_this_records_the_turns_intent_and_entities(stack: FeedbackStack
         "Saved: ask_location (by anonymous)"
     )
     assert page.is_hidden("#correction")
-    (recorded,) = stack.data(CORRECTIONS, turn=turn)["corrections"]
+    (recorded,) = stack.data(CORRECTIONS, token(), turn=turn)["corrections"]
     assert recorded["text"] == "where are you located" and recorded["intent"] == "ask_location"
     assert recorded["said"]["intent"]["name"] == said and recorded["entities"] == []
     assert recorded["correctedBy"] == "anonymous"  # the page sends no token
@@ -94,7 +95,7 @@ def test_correct_this_records_the_turns_intent_and_entities(stack: FeedbackStack
     page.fill("#correct-entities", "party_size=five")
     page.click("#correction button[type=submit]")
     page.wait_for_selector("[data-testid=correction-status]:has-text('Saved: book_table')")
-    (recorded,) = stack.data(CORRECTIONS, turn=turn)["corrections"]
+    (recorded,) = stack.data(CORRECTIONS, token(), turn=turn)["corrections"]
     assert recorded["entities"] == [{"type": "party_size", "value": "five", "start": 12, "end": 16}]
 
     # a span that is not in the message is refused on the page, nothing recorded
@@ -102,5 +103,8 @@ def test_correct_this_records_the_turns_intent_and_entities(stack: FeedbackStack
     page.fill("#correct-entities", "time=7pm")
     page.click("#correction button[type=submit]")
     assert "Not saved" in page.inner_text("[data-testid=correction-status]")
-    assert len(stack.data(CORRECTIONS, turn=turn)["corrections"]) == 1
+    assert len(stack.data(CORRECTIONS, token(), turn=turn)["corrections"]) == 1
+    # users' words: reading corrections needs the models:write scope
+    (refused,) = stack.post(CORRECTIONS, turn=turn)["errors"]
+    assert refused["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
     assert errors == []

@@ -166,6 +166,8 @@ async def test_bad_corrections_are_errors_with_the_reason(
             assert error["extensions"]["code"] == code and message in error["message"], error
             assert error["path"] == ["correctTurn"]
         assert (await data(client, "{ corrections { id } }"))["corrections"] == []
+        (error,) = (await gql(client, "{ corrections(limit: -1) { id } }"))["errors"]
+        assert "limit must be between 1 and 1000" in error["message"]
 
         # a model whose data is not a training-data YAML file cannot take corrections
         body = await gql(

@@ -24,6 +24,7 @@ from subgraphs.training.procrastinate_engine import (
 )
 from subgraphs.training.settings import TrainingSettings
 from subgraphs.training.store import JobStore
+from tests.helpers.stacks import write_stack
 from tests.helpers.training_service import (
     MODEL,
     data,
@@ -42,13 +43,15 @@ SETTINGS = TrainingSettings(engine="procrastinate", poll_s=0.1, heartbeat_s=0.2)
 
 @pytest.fixture
 def worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Iterator[int]:
-    """A procrastinate worker process for the toy model on a fresh PostgreSQL database."""
+    """`chorus training-worker` for the toy model on a fresh PostgreSQL database."""
     toy_environment(tmp_path, monkeypatch, url=pg_url)
-    monkeypatch.setenv("CHORUS_TRAINING_ENGINE", "procrastinate")
     monkeypatch.setenv("CHORUS_TRAINING_HEARTBEAT_S", "0.2")
+    training = {"app": "subgraphs.training.app:create_app", "port": 4999}
+    training["env"] = {"CHORUS_TRAINING_ENGINE": "procrastinate"}  # the worker reads it here
+    config = write_stack(tmp_path, {"training": training})
     log = (tmp_path / "procrastinate-worker.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "subgraphs.training.procrastinate_worker"],
+        [sys.executable, "-m", "chorus", "training-worker", "--config", str(config)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=os.environ.copy(),
