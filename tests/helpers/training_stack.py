@@ -124,11 +124,11 @@ class TrainingStack:
         assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
         supergraph = self.folder / "supergraph.graphql"
         supergraph.write_text(result.supergraph_sdl)
-        jwks = self.folder / "jwks.json"
-        jwks.write_text(json.dumps(jwks()))
+        keys = self.folder / "jwks.json"
+        keys.write_text(json.dumps(jwks()))
         settings = {
             "auth": {
-                "jwt": {"jwks": [{"file": str(jwks), "issuers": [ISSUER], "audiences": [AUDIENCE]}]}
+                "jwt": {"jwks": [{"file": str(keys), "issuers": [ISSUER], "audiences": [AUDIENCE]}]}
             }
         }
         router_yaml = self.folder / "router.yaml"
