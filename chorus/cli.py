@@ -220,6 +220,23 @@ def subgraph(
     )
 
 
+@app.command("training-worker")
+def training_worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="jobs this worker runs at once")] = 1,
+    config: ConfigOption = None,
+) -> None:
+    """Run training jobs from the procrastinate queue (CHORUS_TRAINING_ENGINE=procrastinate)."""
+    cfg = _config(config)
+    for key, value in cfg.process_env().items():
+        os.environ.setdefault(key, value)
+    training = cfg.subgraphs.get("training")
+    for key, value in (training.env if training else {}).items():  # the engine's settings
+        os.environ.setdefault(key, value)
+    from subgraphs.training.procrastinate_worker import main as worker_main
+
+    worker_main(["--concurrency", str(concurrency)])
+
+
 @app.command()
 def migrate(
     revision: Annotated[

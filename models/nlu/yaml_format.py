@@ -152,3 +152,86 @@ def _normalise(example: Example, synonyms: dict[str, str]) -> Example:
 
 def load_training_yaml(path: str | Path) -> TrainingData:
     return parse_training_yaml(Path(path).read_text(encoding="utf-8"))
+
+
+# ---- writing: corrections exported as training data, and merged into a training file
+
+
+def normalise_text(text: str) -> str:
+    """The key two utterances share when they are the same sentence (case, spacing)."""
+    return " ".join(text.lower().split())
+
+
+def format_example(example: Example) -> str:
+    """One example as an annotated line, ``[covered](entity)`` or the JSON form with a value.
+
+    Raises TrainingDataError when the line would not read back as the same example
+    (a text with brackets that look like an annotation, a line break, overlapping spans).
+    """
+    parts: list[str] = []
+    cursor = 0
+    for span in sorted(example.spans, key=lambda s: s.start):
+        if span.start < cursor or not 0 <= span.start < span.end <= len(example.text):
+            raise TrainingDataError(f"bad or overlapping entity span in {example.text!r}")
+        covered = example.text[span.start : span.end]
+        parts.append(example.text[cursor : span.start])
+        if span.value == covered:
+            parts.append(f"[{covered}]({span.entity})")
+        else:
+            annotation = json.dumps({"entity": span.entity, "value": span.value})
+            parts.append(f"[{covered}]{annotation}")
+        cursor = span.end
+    parts.append(example.text[cursor:])
+    line = "".join(parts)
+    text, spans = parse_annotated(line)
+    if "\n" in line or text != example.text or tuple(spans) != tuple(example.spans):
+        raise TrainingDataError(
+            f"{example.text!r} cannot be written in the training format "
+            "(line breaks, or brackets that read as an annotation)"
+        )
+    return line
+
+
+def _block(key: str, name: str, lines: list[str]) -> list[str]:
+    out = [f"  - {key}: {json.dumps(name)}", "    examples: |"]
+    out += [f"      - {line}" for line in lines]
+    return out
+
+
+def merge_training_yaml(
+    source: str | None, extra: list[Example], comment: str = ""
+) -> tuple[str, int]:
+    """A training file: `source`'s content plus the `extra` examples, and how many it replaced.
+
+    An example of `source` whose text is one of `extra`'s (case and spacing aside) is
+    left out: the extra one, a human's correction, says what that sentence means.
+    Synonyms, regexes and lookups are kept. `source` None: the extra examples alone.
+    """
+    if source is not None:
+        parse_training_yaml(source)  # a clear error for a malformed base file
+    items = (yaml.safe_load(source) or {}).get("nlu", []) if source is not None else []
+    keys = {normalise_text(e.text) for e in extra}
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+    body: list[str] = []
+    replaced = 0
+    for item in items:
+        kind = next(k for k in ("intent", "synonym", "regex", "lookup") if k in item)
+        examples = _example_lines(item.get("examples", ""), f"{kind} {item[kind]}")
+        if kind == "intent":
+            kept = [
+                line for line in examples if normalise_text(parse_annotated(line)[0]) not in keys
+            ]
+            replaced += len(examples) - len(kept)
+            examples = kept
+            if not examples:
+                continue
+        body += _block(kind, str(item[kind]), examples)
+    by_intent: dict[str, list[str]] = {}
+    for example in extra:
+        by_intent.setdefault(example.intent, []).append(format_example(example))
+    for intent, examples in by_intent.items():
+        body += _block("intent", intent, examples)
+    lines += ['version: "1"', "nlu:" if body else "nlu: []", *body]
+    text = "\n".join(lines) + "\n"
+    parse_training_yaml(text)  # what we write reads back
+    return text, replaced

@@ -22,22 +22,13 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import signal
 import socket
-import sys
-from pathlib import Path
 
-from models.db import data_dir
 from subgraphs.training.settings import TrainingSettings
 from subgraphs.training.store import Job, JobStore, now
+from subgraphs.training.worker_process import service_id, supervise
 
 log = logging.getLogger("chorus.training")
-
-WORKER_MODULE = "subgraphs.training.worker"
-
-
-def service_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _alive(pid: int) -> bool:
@@ -59,27 +50,6 @@ def dead_local_owners(owners: list[str], me: str) -> list[str]:
         if owner_host == host and owner != me and pid.isdigit() and not _alive(int(pid)):
             dead.append(owner)
     return dead
-
-
-def exit_reason(returncode: int, pid: int, log_file: Path) -> str:
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        what = f"the worker process (pid {pid}) was killed by {name}"
-    else:
-        what = f"the worker process (pid {pid}) exited with code {returncode}"
-    last = _last_line(log_file)
-    return f"{what}; last output: {last}" if last else what
-
-
-def _last_line(path: Path) -> str:
-    with contextlib.suppress(OSError):
-        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-        if lines:
-            return lines[-1][-500:]
-    return ""
 
 
 class Dispatcher:
@@ -148,75 +118,18 @@ class Dispatcher:
             self.wake.clear()
 
     async def _supervise(self, job: Job) -> None:
-        assert job.claim is not None
-        folder = data_dir() / "training" / job.id
-        folder.mkdir(parents=True, exist_ok=True)
-        log_file = folder / "worker.log"
         cancelled = self._cancelled[job.id] = asyncio.Event()
         try:
-            with log_file.open("ab") as output:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    WORKER_MODULE,
-                    job.id,
-                    job.claim,
-                    stdout=output,
-                    stderr=asyncio.subprocess.STDOUT,
-                    env=os.environ.copy(),
-                )
-            self.processes[job.id] = process
-            log.info("training job %s (%s) runs in worker pid %s", job.id, job.model, process.pid)
-            await self._watch(job, process, cancelled)
-            if process.returncode == 0:
-                reason = "the worker process exited without finishing the job"
-            else:
-                reason = exit_reason(process.returncode or 0, process.pid, log_file)
-            if self._stopping:
-                reason = "the training service stopped while the job ran; start it again"
-            # a no-op when the worker finished the row itself, or the job was cancelled
-            if await self.store.fail(job.id, job.claim, reason):
-                log.warning("training job %s failed: %s", job.id, reason)
-        except Exception as exc:
-            log.exception("training job %s: cannot run its worker", job.id)
-            await self.store.fail(job.id, job.claim, f"cannot run the worker: {exc}")
+            await supervise(
+                self.store,
+                job,
+                self.settings,
+                cancelled,
+                on_start=lambda process: self.processes.__setitem__(job.id, process),
+                stopping=lambda: self._stopping,
+            )
         finally:
             self.active.pop(job.id, None)
             self.processes.pop(job.id, None)
             self._cancelled.pop(job.id, None)
             self.wake.set()
-
-    async def _watch(
-        self, job: Job, process: asyncio.subprocess.Process, cancelled: asyncio.Event
-    ) -> None:
-        assert job.claim is not None
-        exited = asyncio.create_task(process.wait())
-        try:
-            while not exited.done():
-                stop = asyncio.create_task(cancelled.wait())
-                await asyncio.wait(
-                    {exited, stop},
-                    timeout=self.settings.heartbeat_s,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                stop.cancel()
-                if exited.done():
-                    break
-                if cancelled.is_set() or not await self.store.heartbeat(job.id, job.claim):
-                    await self._terminate(process, exited)
-                    break
-        finally:
-            if not exited.done():
-                await self._terminate(process, exited)
-
-    async def _terminate(
-        self, process: asyncio.subprocess.Process, exited: asyncio.Task[int]
-    ) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(asyncio.shield(exited), self.settings.stop_grace_s)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await exited

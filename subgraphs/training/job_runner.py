@@ -30,9 +30,10 @@ from typing import Any
 from models.db import data_dir
 from models.evaluation_gate import gate_record
 from models.registry import ModelRegistry, ModelVersion
-from models.train_version import TrainedVersion, plan_training, run_plan
+from models.train_version import TrainedVersion, TrainPlan, plan_training, run_plan
 from models.trainer_registry import RegisteredModel, registry_from_environment
 from models.trainers import DataSplit, Evaluation, TrainProgress
+from subgraphs.training.correction_data import accepts_corrections, merge_into
 from subgraphs.training.store import Job, JobStore
 
 log = logging.getLogger("chorus.training")
@@ -135,6 +136,8 @@ async def _train_and_gate(
 ) -> dict[str, Any]:
     model = registry_from_environment().get(job.model)
     plan = plan_training(model, data_dir() / "models", data=job.dataset, overrides=job.params)
+    if job.with_corrections:
+        plan = await _with_corrections(model, plan, job, claim, store, reporter)
     split = _split(model, plan.data, job)
     reporter.say(
         f"training {plan.name} {plan.version} with {model.source}"
@@ -161,6 +164,29 @@ async def _train_and_gate(
             phase="done",
         )
     return headline(trained.metrics)
+
+
+async def _with_corrections(
+    model: RegisteredModel,
+    plan: TrainPlan,
+    job: Job,
+    claim: str,
+    store: JobStore,
+    reporter: _Reporter,
+) -> TrainPlan:
+    """The plan again, on a copy of its data with the recorded corrections merged in."""
+    why_not = accepts_corrections(plan.data)
+    if why_not is not None:
+        raise ValueError(why_not)
+    assert plan.data is not None
+    folder = data_dir() / "training" / job.id
+    merged, added, replaced = await merge_into(store.engine, job.model, plan.data, folder)
+    await store.set_corrections_used(job.id, claim, added)
+    reporter.say(
+        f"added {added} correction(s) of {job.model} to {plan.data} "
+        f"({replaced} shipped example(s) of the same sentences left out): {merged}"
+    )
+    return plan_training(model, data_dir() / "models", data=str(merged), overrides=job.params)
 
 
 def _split(model: RegisteredModel, data: Path | None, job: Job) -> DataSplit | None:

@@ -21,7 +21,9 @@ from models.model_management import PromotionRefused
 from models.registry import ModelVersion as RegistryVersion
 from models.registry import RegistryError
 from subgraphs.kit import ADMIN_SCOPE, ModelRef, user_error
-from subgraphs.training.service import TrainingRequestError, TrainingService
+from subgraphs.training.caller import caller
+from subgraphs.training.corrections import Correction as StoredCorrection
+from subgraphs.training.service import TrainingRequestError, TrainingService, TurnNotFound
 from subgraphs.training.store import Job
 
 
@@ -140,6 +142,13 @@ class TrainingJob:
     metrics: JSON | None = strawberry.field(description="the candidate's training metrics")
     error: str | None
     attempts: int
+    engine: str = strawberry.field(description="local or procrastinate")
+    with_corrections: bool = strawberry.field(
+        description="whether the corrections recorded with correctTurn were added to its data"
+    )
+    corrections_used: int | None = strawberry.field(
+        description="how many corrections (one per sentence) its training data got"
+    )
     candidate_name: strawberry.Private[str | None]
     candidate_version: strawberry.Private[str | None]
 
@@ -167,6 +176,9 @@ class TrainingJob:
             metrics=cast(JSON | None, job.metrics),
             error=job.error,
             attempts=job.attempts,
+            engine=job.engine,
+            with_corrections=job.with_corrections,
+            corrections_used=job.corrections_used,
             candidate_name=job.candidate_name,
             candidate_version=job.candidate_version,
         )
@@ -184,6 +196,63 @@ class StartTrainingInput:
         description="fraction of the data kept out of training to gate the candidate "
         "(default CHORUS_TRAINING_HELD_OUT; 0: evaluate on the training data)",
     )
+    corrections: bool = strawberry.field(
+        default=False,
+        description="add the corrections recorded with correctTurn for this model (one per "
+        "sentence, the latest) to a copy of its training data; they replace shipped "
+        "examples of the same sentence",
+    )
+
+
+@strawberry.type(description="An entity of a corrected turn: a span of the turn's text.")
+class CorrectedEntity:
+    type: str
+    value: str = strawberry.field(description="the normalised value (default: the covered text)")
+    start: int
+    end: int
+
+
+@strawberry.input(description="An entity as it should have been found: a span of the text.")
+class CorrectedEntityInput:
+    type: str
+    start: int = strawberry.field(description="offset of its first character in the turn's text")
+    end: int = strawberry.field(description="offset after its last character")
+    value: str | None = strawberry.field(
+        default=None, description="the normalised value (default: the covered text)"
+    )
+
+
+@strawberry.type(description="What a person said a turn meant, next to what the model said.")
+class Correction:
+    id: strawberry.ID
+    model: str = strawberry.field(description="the model these corrections train")
+    turn_id: strawberry.ID
+    text: str
+    intent: str
+    entities: list[CorrectedEntity]
+    said: JSON | None = strawberry.field(
+        description="the understanding the dialogue acted on (intent, confidence, entities, "
+        "fallback); null when the turn had none yet"
+    )
+    corrected_by: str = strawberry.field(description="the token's subject, or anonymous")
+    corrected_at: dt.datetime
+
+    @classmethod
+    def of(cls, c: StoredCorrection) -> Correction:
+        return cls(
+            id=strawberry.ID(c.id),
+            model=c.model,
+            turn_id=strawberry.ID(c.turn_id),
+            text=c.text,
+            intent=c.intent,
+            entities=[
+                CorrectedEntity(type=e.type, value=e.value, start=e.start, end=e.end)
+                for e in c.entities
+            ],
+            said=cast(JSON | None, c.said),
+            corrected_by=c.corrected_by,
+            corrected_at=c.corrected_at,
+        )
 
 
 @strawberry.type
@@ -203,6 +272,33 @@ class Query:
     @strawberry.field(description="Registered versions (of one model when `name` is given).")
     async def models(self, info: Info, name: str | None = None) -> list[ModelVersion]:
         return [ModelVersion.of(v) for v in await _service(info).versions(name)]
+
+    @strawberry.federation.field(
+        description="Corrections recorded with correctTurn, newest first (users' words: "
+        "read with the models:write scope).",
+        requires_scopes=[[ADMIN_SCOPE]],
+    )
+    async def corrections(
+        self,
+        info: Info,
+        model: str | None = None,
+        turn_id: strawberry.ID | None = None,
+        limit: int = 100,
+    ) -> list[Correction]:
+        if not 1 <= limit <= 1000:
+            raise user_error(f"limit must be between 1 and 1000, not {limit}")
+        found = await _service(info).list_corrections(
+            model, None if turn_id is None else str(turn_id), limit
+        )
+        return [Correction.of(c) for c in found]
+
+    @strawberry.federation.field(
+        description="The corrections of a model (default: the corrected one), one per "
+        "sentence, as a training-data YAML file (the NLU format).",
+        requires_scopes=[[ADMIN_SCOPE]],
+    )
+    async def corrections_training_data(self, info: Info, model: str | None = None) -> str:
+        return await _service(info).export_corrections(model)
 
     @strawberry.field(description="The names of the models that can be trained here.")
     def trainable_models(self, info: Info) -> list[str]:
@@ -240,11 +336,40 @@ class Mutation:
     async def start_training(self, info: Info, input: StartTrainingInput) -> TrainingJob:
         try:
             job = await _service(info).start_training(
-                input.model, input.dataset, _mapping(input.params), input.held_out
+                input.model,
+                input.dataset,
+                _mapping(input.params),
+                input.held_out,
+                input.corrections,
             )
         except TrainingRequestError as exc:
             raise user_error(str(exc)) from exc
         return TrainingJob.of(job)
+
+    @strawberry.mutation(
+        description="Record what a turn meant (its intent and entities, as spans of its "
+        "text), next to what the model said; startTraining(corrections: true) learns it."
+    )
+    async def correct_turn(
+        self,
+        info: Info,
+        turn_id: strawberry.ID,
+        intent: str,
+        entities: list[CorrectedEntityInput] | None = None,
+    ) -> Correction:
+        spans = [
+            {"type": e.type, "start": e.start, "end": e.end, "value": e.value}
+            for e in entities or []
+        ]
+        request = info.context["request"]
+        try:
+            recorded = await _service(info).correct_turn(
+                str(turn_id), intent, spans, caller(request.headers)
+            )
+        except TrainingRequestError as exc:
+            code = "NOT_FOUND" if isinstance(exc, TurnNotFound) else "BAD_USER_INPUT"
+            raise user_error(str(exc), code=code) from exc
+        return Correction.of(recorded)
 
     @strawberry.federation.mutation(
         description="Cancel a queued or running job (its worker is stopped).",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,13 +20,29 @@ from models.registry import ModelRegistry, ModelVersion
 from models.train_version import plan_training
 from models.trainer_registry import TrainerRegistry, registry_from_environment
 from models.trainers import TrainerError
+from subgraphs.training.correction_data import accepts_corrections, export
+from subgraphs.training.corrections import (
+    Correction,
+    CorrectionError,
+    CorrectionStore,
+    checked,
+    latest_per_sentence,
+)
 from subgraphs.training.dispatcher import Dispatcher
 from subgraphs.training.settings import TrainingSettings
 from subgraphs.training.store import Job, JobStore
+from subgraphs.training.turns import TurnsUnavailable, read_turn
+
+if TYPE_CHECKING:
+    from subgraphs.training.procrastinate_engine import ProcrastinateQueue
 
 
 class TrainingRequestError(ValueError):
     """A training request that cannot be queued; the message says why."""
+
+
+class TurnNotFound(TrainingRequestError):
+    """correctTurn named a turn the dialogue does not have."""
 
 
 class TrainingService:
@@ -42,12 +58,26 @@ class TrainingService:
         self.registry = ModelRegistry(engine)
         self.trainers = trainers or registry_from_environment()
         self.dispatcher = Dispatcher(self.store, self.settings)
+        self.corrections = CorrectionStore(engine)
+        self.queue: ProcrastinateQueue | None = None
+        if self.uses_queue:  # imported only when chosen: psycopg stays out of other services
+            from subgraphs.training.procrastinate_engine import ProcrastinateQueue
+
+            self.queue = ProcrastinateQueue(self.settings)
+
+    @property
+    def uses_queue(self) -> bool:
+        return self.settings.engine == "procrastinate"
 
     async def start(self) -> None:
         await self.dispatcher.start()
+        if self.queue is not None:
+            await self.queue.open()  # /ready says why when the queue is not usable
 
     async def stop(self) -> None:
         await self.dispatcher.stop()
+        if self.queue is not None:
+            await self.queue.close()
         await self.engine.dispose()
 
     # ---- jobs
@@ -57,6 +87,7 @@ class TrainingService:
         dataset: str | None,
         params: Mapping[str, Any] | None,
         held_out: float | None,
+        corrections: bool = False,
     ) -> Job:
         params = dict(params or {})
         fraction = self.settings.held_out if held_out is None else held_out
@@ -64,11 +95,22 @@ class TrainingService:
             raise TrainingRequestError(f"heldOut must be at least 0 and below 1, not {fraction}")
         try:
             registered = self.trainers.get(model)
-            plan_training(registered, data_dir() / "models", data=dataset, overrides=params)
+            plan = plan_training(registered, data_dir() / "models", data=dataset, overrides=params)
         except (TrainerError, FileNotFoundError) as exc:
             raise TrainingRequestError(str(exc)) from exc
-        job = await self.store.create(model, dataset, params, fraction)
-        self.dispatcher.poke()
+        if corrections and (why_not := accepts_corrections(plan.data)) is not None:
+            raise TrainingRequestError(f"model {model}: {why_not}")
+        engine = self.settings.engine
+        job = await self.store.create(model, dataset, params, fraction, engine, corrections)
+        if self.queue is None:
+            self.dispatcher.poke()
+            return job
+        try:
+            await self.queue.submit(job)
+        except Exception as exc:  # the row must not wait for a task that was never queued
+            reason = f"cannot queue the job on procrastinate: {exc}"
+            await self.store.abandon(job.id, reason)
+            raise TrainingRequestError(reason) from exc
         return job
 
     async def cancel(self, job_id: str) -> Job:
@@ -98,6 +140,39 @@ class TrainingService:
             if job.done:
                 return
             await asyncio.sleep(self.settings.stream_interval_s)
+
+    # ---- corrections (the feedback loop)
+    async def correct_turn(
+        self,
+        turn_id: str,
+        intent: str,
+        entities: list[dict[str, Any]],
+        by: str,
+    ) -> Correction:
+        try:
+            turn = await read_turn(self.engine, turn_id)
+        except TurnsUnavailable as exc:
+            raise TrainingRequestError(str(exc)) from exc
+        if turn is None:
+            raise TurnNotFound(f"no turn {turn_id}")
+        try:
+            intent, found = checked(turn.text, intent, entities)
+        except CorrectionError as exc:
+            raise TrainingRequestError(str(exc)) from exc
+        model = self.settings.corrections_model
+        return await self.corrections.record(
+            model, turn.id, turn.text, intent, found, turn.understanding, by
+        )
+
+    async def list_corrections(
+        self, model: str | None, turn_id: str | None, limit: int
+    ) -> list[Correction]:
+        return await self.corrections.list(model=model, turn_id=turn_id, limit=limit)
+
+    async def export_corrections(self, model: str | None) -> str:
+        """The corrections of `model` (default: the corrected model) as training data."""
+        name = model or self.settings.corrections_model
+        return export(latest_per_sentence(await self.corrections.list(model=name)), name)
 
     # ---- models
     async def versions(self, name: str | None) -> list[ModelVersion]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,4 +30,19 @@ class TrainingSettings(BaseSettings):
     log_lines: int = Field(default=50, ge=1, description="log lines kept with a job")
     stop_grace_s: float = Field(
         default=5.0, ge=0, description="seconds a cancelled worker gets before it is killed"
+    )
+    engine: Literal["local", "procrastinate"] = Field(
+        default="local",
+        description="where queued jobs run: local worker processes of this service, or "
+        "procrastinate workers (`chorus training-worker`) reading a PostgreSQL queue",
+    )
+    queue_url: str | None = Field(
+        default=None,
+        description="the PostgreSQL database of the procrastinate queue "
+        "(default: CHORUS_DATABASE_URL)",
+    )
+    queue_name: str = Field(default="training", description="the procrastinate queue's name")
+    corrections_model: str = Field(
+        default="nlu",
+        description="the model that corrections of a turn's understanding train",
     )

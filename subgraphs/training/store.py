@@ -54,6 +54,8 @@ training_jobs = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("with_corrections", sa.Boolean, nullable=False),
+    sa.Column("corrections_used", sa.Integer),
 )
 
 
@@ -91,6 +93,8 @@ class Job:
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     heartbeat_at: dt.datetime | None = None
+    with_corrections: bool = False
+    corrections_used: int | None = None
 
     @property
     def done(self) -> bool:
@@ -121,6 +125,7 @@ class JobStore:
         params: Mapping[str, Any],
         held_out: float,
         engine: str = "local",
+        with_corrections: bool = False,
     ) -> Job:
         at = now()
         job_id = uuid.uuid4().hex
@@ -137,6 +142,7 @@ class JobStore:
                     progress={},
                     log_tail=[],
                     attempts=0,
+                    with_corrections=with_corrections,
                     created_at=at,
                     updated_at=at,
                 )
@@ -237,6 +243,9 @@ class JobStore:
             values["log_tail"] = [*current.log_tail, *lines][-self.log_lines :]
         return await self._update_claimed(job_id, claim, **values)
 
+    async def set_corrections_used(self, job_id: str, claim: str, count: int) -> bool:
+        return await self._update_claimed(job_id, claim, corrections_used=count)
+
     async def set_candidate(self, job_id: str, claim: str, name: str, version: str) -> bool:
         return await self._update_claimed(
             job_id, claim, candidate_name=name, candidate_version=version
@@ -263,6 +272,17 @@ class JobStore:
                 .values(status=CANCELLED, error=reason, finished_at=at, updated_at=at)
             )
         return await self.get(job_id)
+
+    async def abandon(self, job_id: str, reason: str) -> bool:
+        """Fail a job nobody claimed (its engine refused it): never run, with the reason."""
+        at = now()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                training_jobs.update()
+                .where(training_jobs.c.id == job_id, training_jobs.c.status == QUEUED)
+                .values(status=FAILED, error=reason, finished_at=at, updated_at=at)
+            )
+        return bool(result.rowcount == 1)
 
     async def fail_lost(
         self, stale_before: dt.datetime, dead_owners: Sequence[str] = ()

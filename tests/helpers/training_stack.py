@@ -42,12 +42,12 @@ def token(scope: str | None = "models:write") -> dict[str, str]:
     return {"authorization": f"Bearer {signed}"}
 
 
-def _jwks() -> dict[str, Any]:
+def jwks() -> dict[str, Any]:
     key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(_KEY.public_key()))
     return {"keys": [{**key, "kid": "k1", "use": "sig"}]}
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -106,7 +106,7 @@ class TrainingStack:
         self.training = self._spawn(
             "training", "subgraph", "training", "--config", str(self.config)
         )
-        _wait_http(f"http://127.0.0.1:{self.port}/ready", self.training)
+        wait_http(f"http://127.0.0.1:{self.port}/ready", self.training)
 
     def kill_training(self) -> int:
         """SIGKILL the subgraph (its workers are left to notice); returns its pid."""
@@ -124,11 +124,11 @@ class TrainingStack:
         assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
         supergraph = self.folder / "supergraph.graphql"
         supergraph.write_text(result.supergraph_sdl)
-        jwks = self.folder / "jwks.json"
-        jwks.write_text(json.dumps(_jwks()))
+        keys = self.folder / "jwks.json"
+        keys.write_text(json.dumps(jwks()))
         settings = {
             "auth": {
-                "jwt": {"jwks": [{"file": str(jwks), "issuers": [ISSUER], "audiences": [AUDIENCE]}]}
+                "jwt": {"jwks": [{"file": str(keys), "issuers": [ISSUER], "audiences": [AUDIENCE]}]}
             }
         }
         router_yaml = self.folder / "router.yaml"
@@ -143,7 +143,7 @@ class TrainingStack:
             "--router-config",
             str(router_yaml),
         )
-        _wait_http(f"http://127.0.0.1:{self.router_port}/health", self.router)
+        wait_http(f"http://127.0.0.1:{self.router_port}/health", self.router)
 
     def stop(self) -> None:
         for process in (self.router, self.training):

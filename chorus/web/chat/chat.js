@@ -30,7 +30,12 @@ const REPLY = `subscription Reply($turnId: ID!, $action: ActionInput!, $text: St
   }
 }`;
 
+const CORRECT = `mutation Correct($turnId: ID!, $intent: String!, $entities: [CorrectedEntityInput!]) {
+  correctTurn(turnId: $turnId, intent: $intent, entities: $entities) { id intent correctedBy }
+}`;
+
 let conversationId = null;
+let shown = null; // the turn whose understanding the inspector shows: { id, text, understanding }
 const $ = (id) => document.getElementById(id);
 
 function bubble(kind, text) {
@@ -53,8 +58,61 @@ function showUnderstanding(u) {
     `<p><span class="intent" data-testid="intent">${escapeHtml(u.intent.name)}</span>
      (<span data-testid="confidence">${u.intent.confidence.toFixed(3)}</span>)${u.fallback ? " · fallback" : ""}</p>
      <table><tr><th>entity</th><th>value</th><th>text</th><th>conf.</th><th>by</th></tr>${entities}</table>
-     <p class="model">model ${escapeHtml(u.model.name)} ${escapeHtml(u.model.version)}</p>`;
+     <p class="model">model ${escapeHtml(u.model.name)} ${escapeHtml(u.model.version)}</p>
+     <button type="button" id="correct-open" data-testid="correct-open">Correct this</button>`;
+  $("correct-open").addEventListener("click", openCorrection);
 }
+
+// "Correct this": the intent (the model's ranking offered) and entities as type=covered
+// text, turned into spans of the turn's text; correctTurn records them for training.
+function openCorrection() {
+  const u = shown.understanding;
+  $("correct-intent").value = u.intent.name;
+  $("correct-intents").innerHTML = u.ranking.map((r) => `<option value="${escapeHtml(r.name)}">`).join("");
+  $("correct-entities").value = u.entities.map((e) => `${e.type}=${e.text}`).join(", ");
+  $("correction-status").textContent = "";
+  $("correction").hidden = false;
+  $("correct-intent").focus();
+}
+
+function entitySpans(text, spec) {
+  const spans = [];
+  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [type, ...rest] = part.split("=");
+    const covered = rest.join("=").trim();
+    const start = text.toLowerCase().indexOf(covered.toLowerCase());
+    if (!type.trim() || !covered || start < 0) throw new Error(`“${part}” is not type=text of this message`);
+    spans.push({ type: type.trim(), start, end: start + covered.length });
+  }
+  return spans;
+}
+
+async function saveCorrection(event) {
+  event.preventDefault();
+  const status = $("correction-status");
+  try {
+    const entities = entitySpans(shown.text, $("correct-entities").value);
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: CORRECT,
+        variables: { turnId: shown.id, intent: $("correct-intent").value.trim(), entities },
+      }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(body.errors.map((e) => e.message).join("; "));
+    const saved = body.data.correctTurn;
+    $("correction").hidden = true;
+    status.textContent = `Saved: ${saved.intent} (by ${saved.correctedBy})`;
+    status.dataset.saved = saved.id;
+  } catch (err) {
+    status.textContent = `Not saved: ${err.message}`;
+  }
+}
+
+$("correction").addEventListener("submit", saveCorrection);
+$("correct-cancel").addEventListener("click", () => { $("correction").hidden = true; });
 
 function showDialogue(a) {
   const slots = a.slots.map((s) => `<tr><td>${escapeHtml(s.name)}</td><td>${escapeHtml(s.value ?? "—")}</td></tr>`).join("");
@@ -128,6 +186,9 @@ $("composer").addEventListener("submit", async (event) => {
   try {
     const turn = await say(text);
     conversationId = turn.conversation.id;
+    shown = { id: turn.id, text, understanding: turn.understanding };
+    $("correction").hidden = true;
+    $("correction-status").textContent = "";
     showUnderstanding(turn.understanding);
     showDialogue(turn.action);
     await streamReply(turn, text);

@@ -1,0 +1,136 @@
+"""One claimed job in its own worker process, supervised: the code every engine runs.
+
+The embedded dispatcher and the procrastinate task (subgraphs/training/procrastinate_engine.py)
+both hand a claimed job to `supervise`, which starts ``python -m subgraphs.training.worker
+JOB CLAIM``, beats the row's heartbeat while it runs, stops it when the job is cancelled
+(the heartbeat write is refused, or `cancelled` is set), and fails the job with the exit
+code or signal when the process dies without finishing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from models.db import data_dir
+from subgraphs.training.settings import TrainingSettings
+from subgraphs.training.store import Job, JobStore
+
+log = logging.getLogger("chorus.training")
+
+WORKER_MODULE = "subgraphs.training.worker"
+
+
+def service_id() -> str:
+    """``host:pid``: the owner a claim records, so a sweep on this host can tell it died."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def exit_reason(returncode: int, pid: int, log_file: Path) -> str:
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        what = f"the worker process (pid {pid}) was killed by {name}"
+    else:
+        what = f"the worker process (pid {pid}) exited with code {returncode}"
+    last = _last_line(log_file)
+    return f"{what}; last output: {last}" if last else what
+
+
+def _last_line(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1][-500:]
+    return ""
+
+
+async def supervise(
+    store: JobStore,
+    job: Job,
+    settings: TrainingSettings,
+    cancelled: asyncio.Event,
+    on_start: Callable[[asyncio.subprocess.Process], None] | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+) -> None:
+    """Run the claimed `job` in a worker process until it ends; fail it if the worker dies."""
+    assert job.claim is not None
+    folder = data_dir() / "training" / job.id
+    folder.mkdir(parents=True, exist_ok=True)
+    log_file = folder / "worker.log"
+    try:
+        with log_file.open("ab") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                WORKER_MODULE,
+                job.id,
+                job.claim,
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+                env=os.environ.copy(),
+            )
+        if on_start is not None:
+            on_start(process)
+        log.info("training job %s (%s) runs in worker pid %s", job.id, job.model, process.pid)
+        await _watch(store, job, process, cancelled, settings)
+        if process.returncode == 0:
+            reason = "the worker process exited without finishing the job"
+        else:
+            reason = exit_reason(process.returncode or 0, process.pid, log_file)
+        if stopping():
+            reason = "the training service stopped while the job ran; start it again"
+        # a no-op when the worker finished the row itself, or the job was cancelled
+        if await store.fail(job.id, job.claim, reason):
+            log.warning("training job %s failed: %s", job.id, reason)
+    except Exception as exc:
+        log.exception("training job %s: cannot run its worker", job.id)
+        await store.fail(job.id, job.claim, f"cannot run the worker: {exc}")
+
+
+async def _watch(
+    store: JobStore,
+    job: Job,
+    process: asyncio.subprocess.Process,
+    cancelled: asyncio.Event,
+    settings: TrainingSettings,
+) -> None:
+    assert job.claim is not None
+    exited = asyncio.create_task(process.wait())
+    try:
+        while not exited.done():
+            stop = asyncio.create_task(cancelled.wait())
+            await asyncio.wait(
+                {exited, stop}, timeout=settings.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            stop.cancel()
+            if exited.done():
+                break
+            if cancelled.is_set() or not await store.heartbeat(job.id, job.claim):
+                await _terminate(process, exited, settings.stop_grace_s)
+                break
+    finally:
+        if not exited.done():
+            await _terminate(process, exited, settings.stop_grace_s)
+
+
+async def _terminate(
+    process: asyncio.subprocess.Process, exited: asyncio.Task[int], grace_s: float
+) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        await asyncio.wait_for(asyncio.shield(exited), grace_s)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await exited
