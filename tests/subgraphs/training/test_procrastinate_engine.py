@@ -80,6 +80,19 @@ async def _procrastinate_jobs(url: str) -> list[tuple[str, str]]:
         await engine.dispose()
 
 
+async def _settled_procrastinate_jobs(url: str, timeout: float = 30.0) -> list[tuple[str, str]]:
+    """The queue's rows once none is still `doing`: procrastinate records the task's end
+    just after the job's own row says SUCCEEDED (the task returns after that write)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = await _procrastinate_jobs(url)
+        if all(status != "doing" for _, status in rows):
+            return rows
+        if asyncio.get_running_loop().time() > deadline:
+            return rows
+        await asyncio.sleep(0.1)
+
+
 async def test_a_job_runs_on_a_procrastinate_worker(
     tmp_path: Path, worker: int, pg_url: str
 ) -> None:
@@ -100,7 +113,7 @@ async def test_a_job_runs_on_a_procrastinate_worker(
         await engine.dispose()
         assert row is not None and row.owner is not None
         assert row.owner.endswith(f":{worker}")  # claimed by the procrastinate worker
-        assert await _procrastinate_jobs(pg_url) == [(job["id"], "succeeded")]
+        assert await _settled_procrastinate_jobs(pg_url) == [(job["id"], "succeeded")]
 
         # the same task delivered again (a retry, a duplicate) claims nothing: it trains once
         queue = app.state.training.queue
@@ -128,7 +141,7 @@ async def test_cancel_stops_a_job_on_the_procrastinate_worker(
             if await _procrastinate_jobs(pg_url) == [(job["id"], "succeeded")]:
                 break
             await asyncio.sleep(0.1)
-        assert await _procrastinate_jobs(pg_url) == [(job["id"], "succeeded")]
+        assert await _settled_procrastinate_jobs(pg_url) == [(job["id"], "succeeded")]
         after = await wait_for(client, job["id"], finished)
         assert after["status"] == "CANCELLED" and after["candidate"] is None
         assert (after["progress"]["step"] or 0) < 300
