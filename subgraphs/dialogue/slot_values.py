@@ -146,6 +146,18 @@ def parse_date(raw: Any, *, today: date) -> date:
     raise SlotValueError(f"{raw!r} is not a date")
 
 
+def names_weekday(raw: Any) -> bool:
+    """Whether a date value is a weekday's name ("friday", "on sat"), not "today" or a date."""
+    if not isinstance(raw, str):
+        return False
+    text = raw.strip().lower()
+    if re.search(r"\b(today|tonight|tomorrow|this (evening|afternoon))\b", text):
+        return False
+    if _ISO_DATE.search(text) or re.search(r"\d", text):
+        return False
+    return any(re.search(rf"\b{name[:3]}(?:{name[3:]})?\b", text) for name in WEEKDAYS)
+
+
 def _next_day_of_month(day: int, today: date, raw: Any) -> date:
     """ "the 12th": the next 12th from today on (this month or a later one)."""
     year, month = today.year, today.month

@@ -142,7 +142,7 @@ def _turns(story: _Story, where: str) -> tuple[StoryTurn, ...]:
         elif step.action is not None:
             actions.append(step.action)
         else:
-            slots.update(step.slot_was_set or {})
+            slots.update({k: plain(v) for k, v in (step.slot_was_set or {}).items()})
     close()
     return tuple(turns)
 
