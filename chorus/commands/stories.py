@@ -35,7 +35,7 @@ err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]{escape(message)}[/red]")
+    err.print(f"[red]{escape(message)}[/red]", soft_wrap=True)
     return typer.Exit(code)
 
 
