@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from subgraphs.dialogue.slot_values import names_weekday
+from subgraphs.dialogue.slot_values import names_weekday, parse_time
 from tests.helpers.stories import story_runner
 
 TUESDAY_NOON = "2026-12-08T12:00:00+01:00"
@@ -205,3 +205,18 @@ async def test_todays_weekday_means_the_coming_one_once_today_is_past(
 )
 def test_names_weekday(raw: object, named: bool) -> None:
     assert names_weekday(raw) is named
+
+
+@pytest.mark.parametrize(
+    ("said", "at"),
+    [
+        ("nine thirty", "21:30"),
+        ("half seven", "19:30"),
+        ("seven forty-five", "19:45"),
+        ("eight oh five", "20:05"),
+        ("twelve thirty", "12:30"),
+        ("half past eight", "20:30"),
+    ],
+)
+def test_times_said_in_words(said: str, at: str) -> None:
+    assert parse_time(said).strftime("%H:%M") == at
