@@ -9,7 +9,7 @@ The dialogue engine knows intents, slots, forms and rules; an application
   (``self.id`` is the conversation's id). It must declare resolvers only, no
   plain data fields;
 - ``records``: readers of the rows the application keeps per conversation, by
-  kind (``{"bookings": read_bookings}``), each ``async (connection,
+  kind (``{"orders": read_orders}``), each ``async (connection,
   conversation_id) -> list[dict]`` of JSON values; test stories check them
   (``chorus test dialogue``, stories/).
 

@@ -3,19 +3,19 @@
 Like Rasa's end-to-end test stories, a story is a list of steps: a `user` message
 (optionally with the `intent` and `entities` the NLU must find), then the `action`
 steps the assistant must end that turn with, optionally a `slot_was_set` check, and
-at the end the `records` the application must hold (its rows, e.g. bookings)::
+at the end the `records` the application must hold (its rows, e.g. orders)::
 
     version: "1"
     clock: "2026-12-08T12:00:00+01:00"   # "now" for every story of the file
     stories:
-      - story: a table in one message
+      - story: an order in one message
         steps:
-          - user: "table for 4 tomorrow at 8pm, italian, under Okafor"
-            intent: book_table
-            entities: [{party_size: "4"}, {date: tomorrow}, {time: 8pm}]
-          - action: utter_booking_confirmed
+          - user: "two large pizzas for delivery tomorrow at 8pm"
+            intent: order
+            entities: [{quantity: "2"}, {date: tomorrow}, {time: 8pm}]
+          - action: utter_order_placed
         records:
-          bookings: [{name: Okafor, party_size: 4, date: 2026-12-09, status: confirmed}]
+          orders: [{quantity: 2, date: 2026-12-09, status: placed}]
 
 The actions listed after a message are the last ones the turn ran, in order: list
 the one the assistant answers with; list more to pin the ones before it. An entity
