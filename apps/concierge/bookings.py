@@ -150,6 +150,27 @@ async def list_bookings(
     ]
 
 
+async def booking_records(conn: AsyncConnection, conversation_id: str) -> list[dict[str, Any]]:
+    """A conversation's bookings, oldest first, as JSON values (what test stories check)."""
+    query = (
+        sa.select(bookings)
+        .where(bookings.c.conversation_id == conversation_id)
+        .order_by(bookings.c.created_at, bookings.c.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "name": row.name,
+            "party_size": row.party_size,
+            "date": row.date.isoformat() if row.date else None,
+            "time": row.time.strftime("%H:%M") if row.time else None,
+            "cuisine": row.cuisine,
+            "status": row.status,
+        }
+        for row in (await conn.execute(query)).all()
+    ]
+
+
 def _columns(values: dict[str, Any]) -> dict[str, Any]:
     columns: dict[str, Any] = {}
     for key, value in values.items():

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from chorus.commands import stories
 from chorus.commands.metrics_view import print_metrics
 from chorus.commands.model_group import CommandFn, ModelGroup, option_parameter, parse_params
 from chorus.config import ChorusConfig
@@ -37,6 +38,17 @@ def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter
 
 
 class EvaluateGroup(ModelGroup):
+    """One command per registered model, and `dialogue`, which runs test stories."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return names if stories.COMMAND in names else [*names, stories.COMMAND]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name == stories.COMMAND:
+            return stories.command(self._config(ctx))
+        return super().get_command(ctx, cmd_name)
+
     @staticmethod
     def build(
         model: RegisteredModel, config: ChorusConfig

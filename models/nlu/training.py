@@ -27,6 +27,7 @@ from models.nlu.model import NLUConfig, NLUModel
 from models.nlu.network import JointIntentTagger, pad_batch
 from models.nlu.rules import RuleLayer
 from models.nlu.tagging import IGNORE, encode, tag_names, word_tags
+from models.nlu.thresholds import ThresholdChoice, choose_fallback_threshold
 
 
 @dataclass(slots=True)
@@ -45,8 +46,9 @@ class TrainConfig:
     augment_lookups: bool = True
     max_steps: int | None = None
     eval_each_epoch: bool = True
-    fallback_threshold: float = 0.4
+    fallback_threshold: float = 0.4  # used as is when not tuned (or nothing is held out)
     ambiguity_threshold: float = 0.1
+    tune_fallback: bool = True  # choose the fallback threshold on the validation split
 
 
 @dataclass(slots=True)
@@ -116,6 +118,19 @@ def augment_with_lookups(
                 spans.append(Span(start, end, s.entity, s.value))
         extra.append(Example(text, ex.intent, tuple(spans)))
     return extra
+
+
+def tune_fallback(model: NLUModel, examples: Sequence[Example]) -> ThresholdChoice:
+    """The fallback threshold chosen on held-out examples (models.nlu.thresholds)."""
+    predictions = model.predict([e.text for e in examples])
+    top = [p.ranking[0] for p in predictions]
+    second = [p.ranking[1].confidence if len(p.ranking) > 1 else 0.0 for p in predictions]
+    return choose_fallback_threshold(
+        [t.confidence for t in top],
+        [t.confidence - s for t, s in zip(top, second, strict=True)],
+        [t.name == e.intent for t, e in zip(top, examples, strict=True)],
+        ambiguity=model.config.ambiguity_threshold,
+    )
 
 
 def _use_bf16(precision: str) -> bool:
@@ -300,6 +315,10 @@ def train_nlu(
         if step >= total:
             break
     net.eval()
+    if cfg.tune_fallback and valid_examples:
+        choice = tune_fallback(model, valid_examples)
+        model_cfg.fallback_threshold = choice.threshold
+        model_cfg.meta["fallback_tuning"] = choice.as_dict()
     seconds = time.perf_counter() - began
     model_cfg.meta["train_seconds"] = round(seconds, 1)
     model_cfg.meta["history"] = history

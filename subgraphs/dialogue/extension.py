@@ -7,7 +7,11 @@ The dialogue engine knows intents, slots, forms and rules; an application
 - ``query``: a strawberry type whose fields join ``Query``;
 - ``conversation``: a strawberry type whose resolver fields join ``Conversation``
   (``self.id`` is the conversation's id). It must declare resolvers only, no
-  plain data fields.
+  plain data fields;
+- ``records``: readers of the rows the application keeps per conversation, by
+  kind (``{"orders": read_orders}``), each ``async (connection,
+  conversation_id) -> list[dict]`` of JSON values; test stories check them
+  (``chorus test dialogue``, stories/).
 
 Resolvers reach the database through ``dialogue_engine(info)``.
 
@@ -19,11 +23,11 @@ The setting ``CHORUS_DIALOGUE_EXTENSIONS`` lists them as ``package.module:attrib
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .actions import BUILTIN_ACTIONS, ActionError, ActionRegistry
 
@@ -35,11 +39,15 @@ class ExtensionError(ValueError):
     """A configured extension cannot be imported or is not a DialogueExtension."""
 
 
+RecordReader = Callable[[AsyncConnection, str], Awaitable[list[dict[str, Any]]]]
+
+
 @dataclass(frozen=True)
 class DialogueExtension:
     actions: ActionRegistry = field(default_factory=ActionRegistry)
     query: type | None = None
     conversation: type | None = None
+    records: Mapping[str, RecordReader] = field(default_factory=dict)
 
 
 def load_extension(spec: str) -> DialogueExtension:

@@ -8,12 +8,13 @@ is cleared and answered with `utter_invalid_<slot>` so the user can try again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from .domain import Domain, Form, FromEntity, FromText, SlotValidation
-from .slot_values import SlotValueError, coerce_value, strip_lead_in
+from .domain import Domain, Form, FromEntity, FromText, Slot, SlotValidation
+from .slot_values import SlotValueError, coerce_value, names_weekday, strip_lead_in
 from .tracker import DialogueState, UnderstandingIn
 
 
@@ -26,9 +27,22 @@ class Message:
     text: str
 
 
-def extract_candidates(domain: Domain, state: DialogueState, message: Message) -> dict[str, Any]:
-    """Raw values the message offers, per slot, before conversion."""
+def extract_candidates(
+    domain: Domain, state: DialogueState, message: Message, *, today: date | None = None
+) -> dict[str, Any]:
+    """Raw values the message offers, per slot, before conversion.
+
+    Entity mappings come first. A `from_text` mapping applies only to the slot the
+    active form asks for, and only when the message reads as that slot's type (a
+    time slot takes "half past eight", not "somewhere quiet"): the requested slot
+    conditions how the message is read, as Rasa's `from_text` with conditions does.
+    It takes the message when no other slot's entity is in it or, for a slot that is
+    not free text, when the message is nothing but those entities ("6" answers "at
+    what time?", though the NLU reads a bare number as a party size).
+    """
     found: dict[str, Any] = {}
+    as_text: dict[str, Any] = {}
+    requested = state.requested_slot if state.active_form is not None else None
     for slot_name, slot in domain.slots.items():
         for mapping in slot.mappings:
             if mapping.intents is not None and message.intent not in mapping.intents:
@@ -42,12 +56,35 @@ def extract_candidates(domain: Domain, state: DialogueState, message: Message) -
                 if entity is not None and entity.value not in (None, ""):
                     found[slot_name] = entity.value
                     break
-            elif isinstance(mapping, FromText):
-                asked = state.active_form is not None and state.requested_slot == slot_name
-                if asked and strip_lead_in(message.text):
-                    found[slot_name] = strip_lead_in(message.text)
+            elif isinstance(mapping, FromText) and slot_name == requested:
+                text = strip_lead_in(message.text)
+                if text and _readable(slot, text, today or date.today()):
+                    as_text[slot_name] = text
                     break
+    if requested in as_text and requested not in found:
+        if not found:
+            found[requested] = as_text[requested]
+        elif domain.slots[requested].type != "text" and _only_entities(message):
+            found = {requested: as_text[requested]}
     return found
+
+
+def _readable(slot: Slot, text: str, today: date) -> bool:
+    try:
+        coerce_value(slot, text, today=today)
+    except SlotValueError:
+        return False
+    return True
+
+
+def _only_entities(message: Message) -> bool:
+    """Whether the message says nothing besides its entities (and a lead-in)."""
+    text = message.text
+    for entity in sorted(message.understanding.entities, key=lambda e: -(e.start or 0)):
+        if entity.start is None or entity.end is None:
+            return False
+        text = text[: entity.start] + " " + text[entity.end :]
+    return not re.sub(r"[\W_]+", "", strip_lead_in(text))
 
 
 class SlotRejected(ValueError):
@@ -139,12 +176,45 @@ def accept_values(
             continue
         try:
             value = coerce_value(domain.slots[name], candidates[name], today=now.date())
+            if names_weekday(candidates[name]) and value == now.date().isoformat():
+                value = _coming_weekday(domain, value, candidates, {**slots, **accepted}, now)
             validate_value(domain, name, value, checks.get(name), {**slots, **accepted}, now)
         except (SlotValueError, SlotRejected):
             rejected.append(name)
         else:
             accepted[name] = value
     return accepted, rejected
+
+
+def _coming_weekday(
+    domain: Domain, today: str, candidates: dict[str, Any], slots: dict[str, Any], now: datetime
+) -> str:
+    """Today's weekday named ("friday" on a Friday): today while it can still be booked,
+    else the same day next week, which is what a person means by it then.
+
+    Today is past when the time the message (or the conversation) gives has passed, or,
+    without a time, when the venue's last seating today has.
+    """
+    venue = domain.venue
+    at: time | None = None
+    for name, slot in domain.slots.items():
+        if slot.type != "time":
+            continue
+        raw = candidates.get(name, slots.get(name))
+        try:
+            at = time.fromisoformat(coerce_value(slot, raw, today=now.date()))
+        except SlotValueError:
+            continue
+        break
+    if at is None:
+        hours = venue.hours_on(now.weekday())
+        if hours is None:
+            return today
+        seating = timedelta(minutes=venue.last_seating_minutes)
+        at = (datetime.combine(now.date(), hours.closes) - seating).time()
+    if at > now.time():
+        return today
+    return (now.date() + timedelta(days=7)).isoformat()
 
 
 def run_form(

@@ -2,8 +2,10 @@
 
 Order of precedence, as in Rasa's RulePolicy with forms:
 
-1. an active form that the message can answer (it carries a value for the
-   slot the form asked for) keeps the floor;
+1. an active form that the message can answer keeps the floor: it carries a
+   value for the slot the form asked for, or for another of the form's slots
+   (a correction: "actually make it 3"); the slot mappings' intent conditions
+   say which messages may carry values ("are you open on sunday?" fills no date);
 2. otherwise a rule for the message's intent (rules with an `after`
    condition on the previous turn's last action win over plain ones; a
    `form_active` condition limits a rule to turns with or without a form);
@@ -77,7 +79,7 @@ class Policy:
         """
         state = state.copy()
         message = Message(self.effective_intent(understanding), understanding, text)
-        candidates = extract_candidates(self.domain, state, message)
+        candidates = extract_candidates(self.domain, state, message, today=now.date())
         turn = _Turn(message, candidates, now, connection, conversation_id, turn_id)
         queue = self._first_actions(state, message, candidates)
         records: list[ActionRecord] = []
@@ -94,8 +96,10 @@ class Policy:
     def _first_actions(
         self, state: DialogueState, message: Message, candidates: dict[str, object]
     ) -> list[str]:
-        if state.active_form and state.requested_slot in candidates:
-            return [state.active_form]
+        if state.active_form:
+            form = self.domain.forms[state.active_form]
+            if any(name in candidates for name in form.required_slots):
+                return [state.active_form]
         rule = self._match_rule(message.intent, state)
         if rule is not None:
             return rule

@@ -146,6 +146,18 @@ def parse_date(raw: Any, *, today: date) -> date:
     raise SlotValueError(f"{raw!r} is not a date")
 
 
+def names_weekday(raw: Any) -> bool:
+    """Whether a date value is a weekday's name ("friday", "on sat"), not "today" or a date."""
+    if not isinstance(raw, str):
+        return False
+    text = raw.strip().lower()
+    if re.search(r"\b(today|tonight|tomorrow|this (evening|afternoon))\b", text):
+        return False
+    if _ISO_DATE.search(text) or re.search(r"\d", text):
+        return False
+    return any(re.search(rf"\b{name[:3]}(?:{name[3:]})?\b", text) for name in WEEKDAYS)
+
+
 def _next_day_of_month(day: int, today: date, raw: Any) -> date:
     """ "the 12th": the next 12th from today on (this month or a later one)."""
     year, month = today.year, today.month
@@ -201,6 +213,9 @@ def parse_time(raw: Any) -> time:
         if half.group(2) == "to":
             hour, minutes = hour - 1, 60 - minutes
         return _make_time(hour, minutes, raw)
+    spoken = _spoken_time(text)
+    if spoken is not None:
+        return _make_time(_evening(spoken[0], text), spoken[1], raw)
     match = _CLOCK.search(text)
     if not match:
         words = re.search(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", text)
@@ -215,6 +230,23 @@ def parse_time(raw: Any) -> time:
     elif not suffix.startswith(("a", "p")) and match.group(2) is None:
         hour = _evening(hour, text)
     return _make_time(hour, minutes, raw)
+
+
+_HOUR_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
+_MINUTE_WORDS = r"(?:oh[ -]\w+|fifteen|thirty|forty[ -]five|forty|twenty(?:[ -]five)?|ten|fifty)"
+
+
+def _spoken_time(text: str) -> tuple[int, int] | None:
+    """ "half seven" (7:30, as the British say it), "nine thirty", "seven forty-five"."""
+    hours = "|".join(_HOUR_WORDS)
+    half = re.search(rf"\bhalf ({hours}|\d{{1,2}})\b", text)
+    if half:
+        return parse_integer(half.group(1)), 30
+    spoken = re.search(rf"\b({hours}) ({_MINUTE_WORDS})\b", text)
+    if spoken:
+        minutes = spoken.group(2).replace("oh", "").strip(" -")
+        return parse_integer(spoken.group(1)), parse_integer(minutes)
+    return None
 
 
 def _evening(hour: int, text: str) -> int:
