@@ -1,0 +1,171 @@
+"""Where a federated turn's time goes, from the spans the stack exports as JSON lines.
+
+With `CHORUS_TRACES_EXPORTER=jsonl:DIR` every process writes its finished spans to
+`DIR/<service>-<pid>.jsonl`. One `say` turn is one trace: the router's `graphql request`
+span (the root) with its `plan` span and one `fetch <subgraph>` span per hop; each
+subgraph's server span hangs under the fetch that called it (W3C `traceparent`),
+with the database statements (SQLAlchemy spans) and model calls (`model <name>`,
+whose attributes split queue wait from forward pass) under it.
+
+Per turn this gives: router planning, the router's own execution (the request span
+less planning and fetches), each hop's HTTP cost (the fetch less the subgraph's server
+span), and inside each subgraph its database time, model time and the rest (GraphQL
+parsing, validation, execution, serialisation, the dialogue policy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def _ms(span: dict[str, Any]) -> float:
+    start = datetime.fromisoformat(span["start_time"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(span["end_time"].replace("Z", "+00:00"))
+    return (end - start).total_seconds() * 1000
+
+
+def _start(span: dict[str, Any]) -> str:
+    return str(span["start_time"])
+
+
+def load_spans(directory: Path, skip: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Every span in `directory`, leaving out the first `skip[file]` lines of each file."""
+    spans = []
+    for path in sorted(directory.glob("*.jsonl")):
+        service = path.name.rsplit("-", 1)[0]
+        lines = path.read_text().splitlines()[(skip or {}).get(path.name, 0) :]
+        for line in lines:
+            span = json.loads(line)
+            span["service"] = service
+            spans.append(span)
+    return spans
+
+
+def _is_db(span: dict[str, Any]) -> bool:
+    return "db.system" in span.get("attributes", {}) or "db.system.name" in span.get(
+        "attributes", {}
+    )
+
+
+def _is_model(span: dict[str, Any]) -> bool:
+    return span["name"].startswith("model ") and "chorus.model.forward_ms" in span.get(
+        "attributes", {}
+    )
+
+
+def breakdown(directory: Path, skip: dict[str, int] | None = None, *, turns: int) -> dict[str, Any]:
+    """Mean milliseconds per turn of each part, over the traces rooted at the router."""
+    spans = load_spans(directory, skip)
+    children: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in spans:
+        if s.get("parent_id"):
+            children[s["parent_id"]].append(s)
+
+    def descendants(span: dict[str, Any]) -> list[dict[str, Any]]:
+        out, todo = [], [span]
+        while todo:
+            for child in children.get(todo.pop()["context"]["span_id"], []):
+                out.append(child)
+                todo.append(child)
+        return out
+
+    roots = [
+        s
+        for s in spans
+        if s["service"] == "router" and not s.get("parent_id") and s["name"] == "graphql request"
+    ]
+    totals: dict[str, float] = defaultdict(float)
+    batch_sizes: dict[str, list[int]] = defaultdict(list)
+    counted = 0
+    for root in roots:
+        below = descendants(root)
+        fetches = sorted((s for s in below if s["name"].startswith("fetch ")), key=_start)
+        if [f["name"] for f in fetches] != [
+            "fetch dialogue",
+            "fetch nlu",
+            "fetch dialogue",
+            "fetch generation",
+        ]:
+            continue  # not a `say` turn (or a partial one)
+        counted += 1
+        plan = sum(_ms(s) for s in below if s["name"] == "plan")
+        totals["router: whole request (graphql request span)"] += _ms(root)
+        totals["router: planning"] += plan
+        totals["router: execution and serialisation"] += (
+            _ms(root) - plan - sum(_ms(f) for f in fetches)
+        )
+        for label, fetch in zip(
+            ["dialogue (say)", "nlu", "dialogue (action)", "generation"], fetches, strict=True
+        ):
+            server = next(
+                (
+                    c
+                    for c in children.get(fetch["context"]["span_id"], [])
+                    if c["service"] != "router"
+                ),
+                None,
+            )
+            if server is None:
+                continue
+            totals[f"{label}: HTTP hop (fetch - subgraph span)"] += _ms(fetch) - _ms(server)
+            inner = descendants(server)
+            db = sum(_ms(s) for s in inner if _is_db(s))
+            models = [s for s in inner if _is_model(s)]
+            model_ms = sum(_ms(s) for s in models)
+            totals[f"{label}: database"] += db
+            for m in models:
+                name = m["attributes"]["chorus.model.name"]
+                totals[f"{label}: model {name} queue wait"] += m["attributes"][
+                    "chorus.model.queue_wait_ms"
+                ]
+                totals[f"{label}: model {name} forward"] += m["attributes"][
+                    "chorus.model.forward_ms"
+                ]
+                batch_sizes[name].append(int(m["attributes"]["chorus.model.batch_size"]))
+            totals[f"{label}: GraphQL and the rest"] += _ms(server) - db - model_ms
+    rows = {k: v / counted for k, v in totals.items()} if counted else {}
+    return {
+        "traces": counted,
+        "turns": turns,
+        "rows": rows,
+        "batch_sizes": {k: sum(v) / len(v) for k, v in batch_sizes.items()},
+    }
+
+
+ORDER = ["router", "dialogue (say)", "nlu", "dialogue (action)", "generation"]
+
+
+def render_breakdown(result: dict[str, Any], monolith: dict[str, Any] | None) -> str:
+    """The federated rows in pipeline order, then the monolith's steps for comparison."""
+    rows = result["rows"]
+    lines = [
+        f"Where a federated turn's time goes (c=1, {result['traces']} traced turns; "
+        "mean ms per turn):",
+        "",
+        "| part | ms/turn |",
+        "| --- | ---: |",
+    ]
+    for prefix in ORDER:
+        for name, ms in rows.items():
+            if name.startswith(prefix + ":"):
+                lines.append(f"| {name} | {ms:.2f} |")
+    hops = sum(ms for name, ms in rows.items() if "HTTP hop" in name)
+    graphql = sum(ms for name, ms in rows.items() if "GraphQL and the rest" in name)
+    router_own = rows.get("router: planning", 0) + rows.get(
+        "router: execution and serialisation", 0
+    )
+    lines += [
+        "",
+        f"federation's share: router {router_own:.2f} ms + 4 HTTP hops {hops:.2f} ms "
+        f"+ subgraphs' GraphQL and the rest {graphql:.2f} ms (this last one includes the "
+        "dialogue policy and other application code)",
+    ]
+    if monolith and monolith.get("turns"):
+        n = monolith["turns"]
+        steps = ", ".join(f"{k} {v * 1000 / n:.2f}" for k, v in monolith["seconds"].items())
+        lines.append(f"monolith steps at c=1, ms/turn ({n} turns): {steps}")
+    return "\n".join(lines)
