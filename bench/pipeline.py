@@ -137,9 +137,9 @@ def subgraph_env() -> dict[str, str]:
     return env
 
 
-def write_config(root: Path, data: Path, port: int) -> Path:
-    """The repository's concierge subgraphs (models, env, migrations) on the bench's ports."""
-    repo = yaml.safe_load((REPO / "chorus.yaml").read_text())
+def write_config(root: Path, data: Path, port: int, checkout: Path = REPO) -> Path:
+    """The checkout's concierge subgraphs (models, env, migrations) on the bench's ports."""
+    repo = yaml.safe_load((checkout / "chorus.yaml").read_text())
     subgraphs = {}
     for i, name in enumerate(SUBGRAPHS, start=1):
         entry = dict(repo["subgraphs"][name])
@@ -215,19 +215,29 @@ class Server:
         return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
 
-def start_federated(root: Path, data: Path, port: int, env: dict[str, str]) -> Server:
-    config = write_config(root, data, port)
-    log = root / "federated.log"
+def start_federated(
+    root: Path,
+    data: Path,
+    port: int,
+    env: dict[str, str],
+    *,
+    name: str = "federated",
+    checkout: Path = REPO,
+) -> Server:
+    """`chorus dev` of `checkout` (this one, or a baseline's) on the shared data dir."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = write_config(root, data, port, checkout)
+    log = root / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "chorus", "dev", "--config", str(config)],
             cwd=root,
-            env=env,
+            env={**env, "PYTHONPATH": str(checkout)},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server("federated", f"http://127.0.0.1:{port}/graphql", process, log)
+    server = Server(name, f"http://127.0.0.1:{port}/graphql", process, log)
     deadline = time.monotonic() + 3600  # a first run trains the models
     while "Chorus is up" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -335,7 +345,7 @@ class RoundResult:
 
 
 def body_for(server: str, conversation: str | None, text: str) -> bytes:
-    if server == "federated":
+    if server != "monolith":  # a router
         return json.dumps({"query": SAY, "variables": {"c": conversation, "t": text}}).encode()
     return json.dumps({"conversationId": conversation, "text": text}).encode()
 
@@ -578,6 +588,15 @@ def goals(cells: dict[tuple[str, int], dict[str, Any]], audits: dict[str, Audit]
             f"{mono['p50']:.1f}; goal <= +{GOAL_P50_MS} ms): "
             f"{'met' if diff <= GOAL_P50_MS else 'MISSED'}"
         )
+    for c in sorted({c for _, c in cells}):
+        fed, before = cells.get(("federated", c)), cells.get(("before", c))
+        if fed and before:
+            out.append(
+                f"c={c} this checkout vs --baseline-repo: throughput "
+                f"{fed['rate'] / before['rate']:.2f}x, p50 {fed['p50'] - before['p50']:+.1f} ms, "
+                f"CPU {sum(fed['cpu_ms'].values()):.1f} vs "
+                f"{sum(before['cpu_ms'].values()):.1f} ms/turn"
+            )
     fed = cells.get(("federated", 64))
     if fed:
         a = audits.get("federated", Audit())
@@ -604,7 +623,10 @@ def bench_dir(keep: bool) -> Iterator[Path]:
 
 
 def alternate(servers: list[Server], round_no: int) -> list[Server]:
-    return servers if round_no % 2 == 0 else servers[::-1]
+    """A different order each round: forwards, backwards, then rotated."""
+    order = servers if round_no % 2 == 0 else servers[::-1]
+    shift = (round_no // 2) % len(servers)
+    return order[shift:] + order[:shift]
 
 
 def main() -> int:
@@ -621,12 +643,20 @@ def main() -> int:
     parser.add_argument("--models-from", type=Path, help="a data dir with trained models")
     parser.add_argument("--breakdown-turns", type=int, default=60, help="traced turns at c=1")
     parser.add_argument("--stacks", default="federated,monolith")
+    parser.add_argument(
+        "--baseline-repo",
+        type=Path,
+        help="also run another checkout's federated stack (`before`, ports +10..13), "
+        "interleaved: an A/B of a change in one run",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data dir, logs and traces")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     wanted = args.stacks.split(",")
     ports = [args.port + i for i in range(4)] + [args.port + 5]
+    if args.baseline_repo is not None:
+        ports += [args.port + 10 + i for i in range(4)]
     taken = [p for p in ports if not port_free(p)]
     if taken:
         print(f"ports in use: {taken}", file=sys.stderr)
@@ -647,9 +677,20 @@ def main() -> int:
             servers.append(federated)
             if seeded is None:
                 save_models(data)
+            if args.baseline_repo is not None:
+                servers.append(
+                    start_federated(
+                        root / "before",
+                        data,
+                        args.port + 10,
+                        env,
+                        name="before",
+                        checkout=args.baseline_repo.resolve(),
+                    )
+                )
             if "monolith" in wanted:
                 servers.append(start_monolith(root, data, args.port + 5, env))
-            servers = [s for s in servers if s.name in wanted]
+            servers = [s for s in servers if s.name in wanted or s.name == "before"]
             for server in servers:
                 run_round(server, 8, args.warmup, seed=0)
             for c in concurrencies:
