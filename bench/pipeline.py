@@ -117,15 +117,16 @@ def save_models(data: Path) -> None:
         return
     tmp = cached.with_suffix(".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    with sqlite3.connect(data / "chorus.db") as src, sqlite3.connect(tmp_db(tmp)) as dst:
-        src.backup(dst)
-    shutil.copytree(data / "models", tmp / "models")
+    clone_data(data, tmp)
     tmp.rename(cached)
 
 
-def tmp_db(directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / "chorus.db"
+def clone_data(source: Path, target: Path) -> None:
+    """The database (a consistent copy, even while in use) and the model artefacts."""
+    target.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source / "chorus.db") as src, sqlite3.connect(target / "chorus.db") as dst:
+        src.backup(dst)
+    shutil.copytree(source / "models", target / "models", dirs_exist_ok=True)
 
 
 def subgraph_env() -> dict[str, str]:
@@ -185,6 +186,16 @@ def _children(pid: int) -> dict[str, int]:
     return found
 
 
+def own_cpu_seconds(pid: int) -> float:
+    """utime + stime of `pid` alone (its children are counted as themselves)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     """One architecture under test: where to POST a turn and which processes to account."""
@@ -195,6 +206,7 @@ class Server:
     log: Path
     pids: dict[str, int] = field(default_factory=dict)
     metrics_url: str = ""
+    db: Path = Path()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -212,7 +224,10 @@ class Server:
         return get_json(self.url.replace("/say", "/stats"))  # type: ignore[no-any-return]
 
     def cpu(self) -> dict[str, float]:
-        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        seconds = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        if self.name != "monolith":  # `chorus dev` itself relays the children's log lines
+            seconds["dev"] = own_cpu_seconds(self.process.pid)
+        return seconds
 
 
 def start_federated(
@@ -237,7 +252,7 @@ def start_federated(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(name, f"http://127.0.0.1:{port}/graphql", process, log)
+    server = Server(name, f"http://127.0.0.1:{port}/graphql", process, log, db=data / "chorus.db")
     deadline = time.monotonic() + 3600  # a first run trains the models
     while "Chorus is up" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -270,7 +285,7 @@ def start_monolith(root: Path, data: Path, port: int, env: dict[str, str]) -> Se
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server("monolith", f"http://127.0.0.1:{port}/say", process, log)
+    server = Server("monolith", f"http://127.0.0.1:{port}/say", process, log, db=data / "chorus.db")
     server.pids = {"monolith": process.pid}
     server.metrics_url = f"http://127.0.0.1:{port}/metrics"
     deadline = time.monotonic() + 300
@@ -466,11 +481,11 @@ class Audit:
     examples: list[str] = field(default_factory=list)
 
 
-def audit(db: Path, results: list[RoundResult]) -> dict[str, Audit]:
+def audit(databases: dict[str, Path], results: list[RoundResult]) -> dict[str, Audit]:
     """Every answered turn once in `turns` at its index, settled, with a reply stored."""
     audits: dict[str, Audit] = {}
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        for result in results:
+    for result in results:
+        with sqlite3.connect(f"file:{databases[result.server]}?mode=ro", uri=True) as conn:
             a = audits.setdefault(result.server, Audit())
             by_conversation: dict[str, list[Sent]] = {}
             for s in result.sent:
@@ -678,10 +693,12 @@ def main() -> int:
             if seeded is None:
                 save_models(data)
             if args.baseline_repo is not None:
+                # its own data dir: `chorus dev` writes the composed supergraph there
+                clone_data(data, root / "before" / "data")
                 servers.append(
                     start_federated(
                         root / "before",
-                        data,
+                        root / "before" / "data",
                         args.port + 10,
                         env,
                         name="before",
@@ -718,7 +735,7 @@ def main() -> int:
         finally:
             for server in servers:
                 server.stop()
-        audits = audit(data / "chorus.db", results)
+        audits = audit({s.name: s.db for s in servers}, results)
         cells = summarise(results)
         print("\n" + render(cells, audits))
         print("\n" + "\n".join(goals(cells, audits)))
