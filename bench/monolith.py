@@ -111,7 +111,7 @@ class Monolith:
         understanding = await self.nlu.understand(text)
         understood = time.perf_counter()
         view = await self.dialogue.store.resolve_action(
-            turn.id, UnderstandingIn.model_validate(_understanding_json(understanding))
+            turn.id, UnderstandingIn.model_validate(_understanding_json(understanding)), turn=turn
         )
         decided = time.perf_counter()
         action = self._action(view)
