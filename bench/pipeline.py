@@ -205,7 +205,7 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     pids: dict[str, int] = field(default_factory=dict)
-    metrics_url: str = ""
+    metrics: dict[str, str] = field(default_factory=dict)  # served model -> its /metrics
     db: Path = Path()
 
     def stop(self) -> None:
@@ -222,6 +222,9 @@ class Server:
         if self.name != "monolith":
             return None
         return get_json(self.url.replace("/say", "/stats"))  # type: ignore[no-any-return]
+
+    def batches(self) -> dict[str, tuple[float, float]]:
+        return {model: batch_stats(url, model) for model, url in self.metrics.items()}
 
     def cpu(self) -> dict[str, float]:
         seconds = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
@@ -264,7 +267,10 @@ def start_federated(
     if missing:
         server.stop()
         raise RuntimeError(f"processes not found under chorus dev: {sorted(missing)}")
-    server.metrics_url = f"http://127.0.0.1:{port + 1}/metrics"
+    server.metrics = {
+        "nlu": f"http://127.0.0.1:{port + 1}/metrics",
+        "generation": f"http://127.0.0.1:{port + 3}/metrics",
+    }
     return server
 
 
@@ -287,7 +293,7 @@ def start_monolith(root: Path, data: Path, port: int, env: dict[str, str]) -> Se
         )
     server = Server("monolith", f"http://127.0.0.1:{port}/say", process, log, db=data / "chorus.db")
     server.pids = {"monolith": process.pid}
-    server.metrics_url = f"http://127.0.0.1:{port}/metrics"
+    server.metrics = dict.fromkeys(("nlu", "generation"), f"http://127.0.0.1:{port}/metrics")
     deadline = time.monotonic() + 300
     while True:
         if process.poll() is not None or time.monotonic() > deadline:
@@ -306,7 +312,7 @@ def get_json(url: str) -> Any:
         return json.loads(response.read())
 
 
-def batch_stats(metrics_url: str, model: str = "nlu") -> tuple[float, float]:
+def batch_stats(metrics_url: str, model: str) -> tuple[float, float]:
     """(sum, count) of `chorus_model_batch_size` for `model` from a /metrics page."""
     with urllib.request.urlopen(metrics_url, timeout=10) as response:
         text = response.read().decode()
@@ -342,7 +348,7 @@ class RoundResult:
     sent: list[Sent]
     cpu: dict[str, float]
     load: float
-    batch_mean: float
+    batch_mean: dict[str, float]  # requests per forward pass, by model
     client_cpu: float
     steps: dict[str, Any] | None = None  # the monolith's step timers over the round
 
@@ -439,14 +445,13 @@ async def drive(server: Server, concurrency: int, seconds: float, seed: int) -> 
 def run_round(server: Server, concurrency: int, seconds: float, seed: int) -> RoundResult:
     import uvloop
 
-    cpu_before, batch_before = server.cpu(), batch_stats(server.metrics_url)
+    cpu_before, batch_before = server.cpu(), server.batches()
     steps_before = server.steps()
     client_before = time.process_time()
     began = time.perf_counter()
     sent = uvloop.run(drive(server, concurrency, seconds, seed))
     elapsed = time.perf_counter() - began
-    cpu_after, batch_after = server.cpu(), batch_stats(server.metrics_url)
-    batches = batch_after[1] - batch_before[1]
+    cpu_after, batch_after = server.cpu(), server.batches()
     steps_after = server.steps()
     steps = None
     if steps_before and steps_after:
@@ -463,7 +468,12 @@ def run_round(server: Server, concurrency: int, seconds: float, seed: int) -> Ro
         sent=sent,
         cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_after},
         load=load_average(),
-        batch_mean=(batch_after[0] - batch_before[0]) / batches if batches else float("nan"),
+        batch_mean={
+            model: (total - batch_before[model][0]) / (count - batch_before[model][1])
+            if count > batch_before[model][1]
+            else float("nan")
+            for model, (total, count) in batch_after.items()
+        },
         client_cpu=time.process_time() - client_before,
         steps=steps,
     )
@@ -551,7 +561,10 @@ def summarise(results: list[RoundResult]) -> dict[tuple[str, int], dict[str, Any
             "error_examples": [s.error for r in rounds for s in r.sent if s.error][:3],
             "cpu_ms": {name: seconds * 1000 / n for name, seconds in cpu.items()},
             "client_cpu_ms": sum(r.client_cpu for r in rounds) * 1000 / n,
-            "batch": statistics.fmean(r.batch_mean for r in rounds),
+            "batch": {
+                model: statistics.fmean(r.batch_mean[model] for r in rounds)
+                for model in rounds[0].batch_mean
+            },
             "load": [round(r.load, 1) for r in rounds],
         }
     return cells
@@ -560,7 +573,7 @@ def summarise(results: list[RoundResult]) -> dict[tuple[str, int], dict[str, Any
 def render(cells: dict[tuple[str, int], dict[str, Any]], audits: dict[str, Audit]) -> str:
     lines = [
         "| c | stack | turns/s (per round) | p50 ms | p90 ms | p99 ms | CPU ms/turn by process "
-        "| NLU batch | errors | load |",
+        "| batch: NLU, generator | errors | load |",
         "| ---: | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for (server, c), cell in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
@@ -570,7 +583,8 @@ def render(cells: dict[tuple[str, int], dict[str, Any]], audits: dict[str, Audit
         lines.append(
             f"| {c} | {server} | {cell['rate']:.1f} ({rates}) | {cell['p50']:.1f} "
             f"| {cell['p90']:.1f} | {cell['p99']:.1f} | {total:.1f} = {cpu} "
-            f"| {cell['batch']:.1f} | {cell['errors']} | {cell['load']} |"
+            f"| {cell['batch']['nlu']:.1f}, {cell['batch']['generation']:.1f} "
+            f"| {cell['errors']} | {cell['load']} |"
         )
     lines.append("")
     for server, a in sorted(audits.items()):
@@ -721,28 +735,21 @@ def main() -> int:
                             f"p50 {p50:7.1f} ms errors {result.errors} load {result.load:.1f}",
                             flush=True,
                         )
-            monolith_steps = None
-            for result in results:
-                if result.steps and result.concurrency == 1:
-                    if monolith_steps is None:
-                        monolith_steps = {
-                            "turns": 0,
-                            "seconds": dict.fromkeys(result.steps["seconds"], 0.0),
-                        }
-                    monolith_steps["turns"] += result.steps["turns"]
-                    for k, v in result.steps["seconds"].items():
-                        monolith_steps["seconds"][k] += v
+            for server in servers:  # the monolith stays up for the breakdown
+                if server.name != "monolith":
+                    server.stop()
+            audits = audit({s.name: s.db for s in servers}, results)
+            cells = summarise(results)
+            print("\n" + render(cells, audits))
+            print("\n" + "\n".join(goals(cells, audits)))
+            traced = None
+            if args.breakdown_turns > 0 and "federated" in wanted:
+                monolith = next((s for s in servers if s.name == "monolith"), None)
+                traced = traced_breakdown(root, data, args, env, monolith)
+                print("\n" + render_breakdown(traced))
         finally:
             for server in servers:
                 server.stop()
-        audits = audit({s.name: s.db for s in servers}, results)
-        cells = summarise(results)
-        print("\n" + render(cells, audits))
-        print("\n" + "\n".join(goals(cells, audits)))
-        traced = None
-        if args.breakdown_turns > 0 and "federated" in wanted:
-            traced = traced_breakdown(root, data, args, env)
-            print("\n" + render_breakdown(traced, monolith_steps))
         if args.json:
             args.json.write_text(
                 json.dumps(
@@ -750,7 +757,6 @@ def main() -> int:
                         "cells": {f"{s}@{c}": v for (s, c), v in cells.items()},
                         "audits": {k: vars(v) for k, v in audits.items()},
                         "breakdown": traced,
-                        "monolith_steps": monolith_steps,
                     },
                     indent=1,
                 )
@@ -760,27 +766,51 @@ def main() -> int:
 
 
 def traced_breakdown(
-    root: Path, data: Path, args: argparse.Namespace, env: dict[str, str]
+    root: Path,
+    data: Path,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    monolith: Server | None,
 ) -> dict[str, Any]:
-    """Restart the stack exporting spans, play turns at c=1, fold the spans per turn."""
+    """Restart the stack exporting spans and play turns at c=1, alternating halves with
+    the monolith (its step timers); fold the spans per turn."""
     import uvloop
 
     traces = root / "traces"
     traced_env = {**env, "CHORUS_TRACES_EXPORTER": f"jsonl:{traces}"}
-    (root / "traced").mkdir(exist_ok=True)
     server = start_federated(root / "traced", data, args.port, traced_env)
+    played: dict[str, list[Sent]] = {"federated": [], "monolith": []}
+    steps: dict[str, Any] = {"turns": 0, "seconds": {}}
     try:
         run_round(server, 1, 3.0, seed=99)  # warm-up, left out below
         time.sleep(0.5)
         skip = {p.name: len(p.read_text().splitlines()) for p in traces.glob("*.jsonl")}
-        sent = uvloop.run(_play_turns(server, args.breakdown_turns))
+        half = max(1, args.breakdown_turns // 2)
+        for seed in (7, 8):
+            played["federated"] += uvloop.run(_play_turns(server, half, seed))
+            if monolith is not None:
+                before = monolith.steps()
+                played["monolith"] += uvloop.run(_play_turns(monolith, half, seed))
+                after = monolith.steps()
+                assert before is not None and after is not None
+                steps["turns"] += after["turns"] - before["turns"]
+                for k, v in after["seconds"].items():
+                    steps["seconds"][k] = steps["seconds"].get(k, 0.0) + v - before["seconds"][k]
         time.sleep(1.0)  # the last spans reach their files
     finally:
         server.stop()
-    return breakdown(traces, skip, turns=sum(1 for s in sent if s.error is None))
+    result = breakdown(traces, skip, turns=sum(1 for s in played["federated"] if s.error is None))
+    for name, sent in played.items():
+        latencies = [s.latency_s * 1000 for s in sent if s.error is None]
+        if latencies:
+            result[f"{name}_client_mean_ms"] = statistics.fmean(latencies)
+            result[f"{name}_client_p50_ms"] = percentile(latencies, 0.5)
+    result["monolith_steps"] = steps if steps["turns"] else None
+    result["load"] = round(load_average(), 1)
+    return result
 
 
-async def _play_turns(server: Server, turns: int) -> list[Sent]:
+async def _play_turns(server: Server, turns: int, seed: int) -> list[Sent]:
     """`turns` messages by one user, conversation after conversation."""
     from router.subgraph_call.http1 import ConnectionPool
 
@@ -791,7 +821,7 @@ async def _play_turns(server: Server, turns: int) -> list[Sent]:
         return (await pool.post(body)).body
 
     try:
-        await virtual_user(server.name, post, lambda: len(sent) >= turns, random.Random(7), sent)
+        await virtual_user(server.name, post, lambda: len(sent) >= turns, random.Random(seed), sent)
     finally:
         await pool.aclose()
     return sent

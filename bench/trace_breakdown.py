@@ -93,14 +93,10 @@ def breakdown(directory: Path, skip: dict[str, int] | None = None, *, turns: int
             continue  # not a `say` turn (or a partial one)
         counted += 1
         plan = sum(_ms(s) for s in below if s["name"] == "plan")
-        totals["router: whole request (graphql request span)"] += _ms(root)
+        totals["router: request"] += _ms(root)
         totals["router: planning"] += plan
-        totals["router: execution and serialisation"] += (
-            _ms(root) - plan - sum(_ms(f) for f in fetches)
-        )
-        for label, fetch in zip(
-            ["dialogue (say)", "nlu", "dialogue (action)", "generation"], fetches, strict=True
-        ):
+        totals["router: execution"] += _ms(root) - plan - sum(_ms(f) for f in fetches)
+        for label, fetch in zip(STEPS, fetches, strict=True):
             server = next(
                 (
                     c
@@ -111,22 +107,22 @@ def breakdown(directory: Path, skip: dict[str, int] | None = None, *, turns: int
             )
             if server is None:
                 continue
-            totals[f"{label}: HTTP hop (fetch - subgraph span)"] += _ms(fetch) - _ms(server)
+            totals[f"{label}: fetch"] += _ms(fetch)
+            totals[f"{label}: HTTP"] += _ms(fetch) - _ms(server)
             inner = descendants(server)
             db = sum(_ms(s) for s in inner if _is_db(s))
             models = [s for s in inner if _is_model(s)]
-            model_ms = sum(_ms(s) for s in models)
-            totals[f"{label}: database"] += db
+            totals[f"{label}: SQL statements"] += db
             for m in models:
                 name = m["attributes"]["chorus.model.name"]
-                totals[f"{label}: model {name} queue wait"] += m["attributes"][
+                totals[f"{label}: model {name} queue"] += m["attributes"][
                     "chorus.model.queue_wait_ms"
                 ]
                 totals[f"{label}: model {name} forward"] += m["attributes"][
                     "chorus.model.forward_ms"
                 ]
                 batch_sizes[name].append(int(m["attributes"]["chorus.model.batch_size"]))
-            totals[f"{label}: GraphQL and the rest"] += _ms(server) - db - model_ms
+            totals[f"{label}: rest"] += _ms(server) - db - sum(_ms(s) for s in models)
     rows = {k: v / counted for k, v in totals.items()} if counted else {}
     return {
         "traces": counted,
@@ -136,36 +132,69 @@ def breakdown(directory: Path, skip: dict[str, int] | None = None, *, turns: int
     }
 
 
-ORDER = ["router", "dialogue (say)", "nlu", "dialogue (action)", "generation"]
+#: the fetches of a `say` turn, in plan order, and the monolith's step doing the same work
+STEPS = ["dialogue (say)", "nlu", "dialogue (action)", "generation"]
+MONOLITH_STEP = {
+    "dialogue (say)": "say_db",
+    "nlu": "nlu",
+    "dialogue (action)": "policy_db",
+    "generation": "reply",
+}
 
 
-def render_breakdown(result: dict[str, Any], monolith: dict[str, Any] | None) -> str:
-    """The federated rows in pipeline order, then the monolith's steps for comparison."""
+def render_breakdown(result: dict[str, Any]) -> str:
+    """Each step of the federated turn beside the monolith's step doing the same work."""
     rows = result["rows"]
+    mono = result.get("monolith_steps")
+    per_turn = {k: v * 1000 / mono["turns"] for k, v in mono["seconds"].items()} if mono else {}
+
+    def parts(label: str) -> str:
+        inside = [
+            f"{name.split(': ', 1)[1]} {ms:.1f}"
+            for name, ms in rows.items()
+            if name.startswith(label + ":") and not name.endswith(": fetch")
+        ]
+        return ", ".join(inside)
+
+    plan, execution = rows.get("router: planning", 0), rows.get("router: execution", 0)
     lines = [
-        f"Where a federated turn's time goes (c=1, {result['traces']} traced turns; "
-        "mean ms per turn):",
+        f"Where a turn's time goes (c=1, {result['traces']} traced federated turns and "
+        f"{mono['turns'] if mono else 0} monolith turns, alternating; load "
+        f"{result.get('load')}; mean ms per turn; tracing on in the federated stack):",
         "",
-        "| part | ms/turn |",
-        "| --- | ---: |",
+        "| step | federated | of which | monolith |",
+        "| --- | ---: | --- | ---: |",
+        f"| router's own work | {plan + execution:.1f} | planning {plan:.2f}, "
+        f"execution and serialisation {execution:.1f} | - |",
     ]
-    for prefix in ORDER:
-        for name, ms in rows.items():
-            if name.startswith(prefix + ":"):
-                lines.append(f"| {name} | {ms:.2f} |")
-    hops = sum(ms for name, ms in rows.items() if "HTTP hop" in name)
-    graphql = sum(ms for name, ms in rows.items() if "GraphQL and the rest" in name)
-    router_own = rows.get("router: planning", 0) + rows.get(
-        "router: execution and serialisation", 0
+    for label in STEPS:
+        monolith = per_turn.get(MONOLITH_STEP[label])
+        lines.append(
+            f"| {label} | {rows.get(label + ': fetch', 0):.1f} | {parts(label)} "
+            f"| {'-' if monolith is None else f'{monolith:.1f}'} |"
+        )
+    fed_total = rows.get("router: request", 0)
+    lines.append(
+        f"| whole turn (router span / monolith steps) | {fed_total:.1f} | | "
+        f"{sum(per_turn.values()):.1f} |"
+        if per_turn
+        else f"| whole turn (router span) | {fed_total:.1f} | | - |"
     )
+    if "federated_client_mean_ms" in result:
+        lines.append(
+            f"| as the client saw it: mean, p50 | {result['federated_client_mean_ms']:.1f}, "
+            f"{result['federated_client_p50_ms']:.1f} | | "
+            + (
+                f"{result['monolith_client_mean_ms']:.1f}, {result['monolith_client_p50_ms']:.1f} |"
+                if "monolith_client_mean_ms" in result
+                else "- |"
+            )
+        )
     lines += [
         "",
-        f"federation's share: router {router_own:.2f} ms + 4 HTTP hops {hops:.2f} ms "
-        f"+ subgraphs' GraphQL and the rest {graphql:.2f} ms (this last one includes the "
-        "dialogue policy and other application code)",
+        "HTTP: the fetch span less the subgraph's server span (both directions, client and "
+        "server HTTP work, scheduling); SQL statements: SQLAlchemy's statement spans (not "
+        "commits); rest: the subgraph's server span less statements and model calls "
+        "(GraphQL, commits, connection hand-offs, the policy, awaits).",
     ]
-    if monolith and monolith.get("turns"):
-        n = monolith["turns"]
-        steps = ", ".join(f"{k} {v * 1000 / n:.2f}" for k, v in monolith["seconds"].items())
-        lines.append(f"monolith steps at c=1, ms/turn ({n} turns): {steps}")
     return "\n".join(lines)
