@@ -4,8 +4,8 @@
 
 One run, one machine, both architectures side by side:
 
-- **federated**: `chorus dev` on the repository's concierge stack (router, nlu, dialogue,
-  generation as separate processes, the trained default models, SQLite), driven with the
+- **federated**: the processes `chorus dev` starts for the repository's concierge stack
+  (router, nlu, dialogue, generation, the trained default models, SQLite), driven with the
   `say` mutation through the router;
 - **monolith**: `bench/monolith.py`, the same models, dialogue policy and database writes
   called in one asyncio process, driven with the same turns as plain JSON POSTs.
@@ -24,8 +24,12 @@ Then, unless `--breakdown-turns 0`, the federated stack is restarted with
 time goes (bench/trace_breakdown.py), beside the monolith's own step timers.
 
 Models: `--models-from DIR` (a data dir with trained models), else the whole-stack
-tests' cache (~/.cache/chorus/test-stack/<key>), else `chorus dev` trains them (minutes)
-and the cache keeps them for the next run.
+tests' cache (~/.cache/chorus/test-stack/<key>), else they are trained as `chorus dev`
+trains them (minutes) and the cache keeps them for the next run.
+
+Every process of both architectures runs in the bench's session, so the kernel's
+autogroup scheduling gives the two the same share of a contended machine (`chorus dev`
+starts each child in a session of its own: four scheduler groups against one).
 """
 
 from __future__ import annotations
@@ -161,61 +165,51 @@ def write_config(root: Path, data: Path, port: int, checkout: Path = REPO) -> Pa
     return config
 
 
-def _children(pid: int) -> dict[str, int]:
-    """name -> pid of the router and subgraph processes under `chorus dev`."""
-    found: dict[str, int] = {}
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        try:
-            kids = [
-                int(k) for k in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-            ]
-        except OSError:
-            continue
-        for kid in kids:
-            try:
-                argv = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"router" in argv:
-                found["router"] = kid
-            elif b"subgraph" in argv:
-                found[argv[argv.index(b"subgraph") + 1].decode()] = kid
-            frontier.append(kid)
-    return found
-
-
-def own_cpu_seconds(pid: int) -> float:
-    """utime + stime of `pid` alone (its children are counted as themselves)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Server:
     """One architecture under test: where to POST a turn and which processes to account."""
 
     name: str
     url: str
-    process: subprocess.Popen[bytes]
     log: Path
-    pids: dict[str, int] = field(default_factory=dict)
+    db: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     metrics: dict[str, str] = field(default_factory=dict)  # served model -> its /metrics
-    db: Path = Path()
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+        """A process in its own process group but the bench's session: every process of
+        both architectures shares one scheduler autogroup, so neither gets more of a
+        contended machine for being several processes (`chorus dev` gives each child a
+        session of its own)."""
+        with self.log.open("ab") as out:
+            self.processes[name] = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                process_group=0,
+            )
+
+    def check(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name}: {name} exited ({process.returncode}):\n"
+                    f"{self.log.read_text(errors='replace')[-4000:]}"
+                )
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        for process in reversed(list(self.processes.values())):  # the router first
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
             try:
-                self.process.wait(60)
+                process.wait(60)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
     def steps(self) -> dict[str, Any] | None:
         """The monolith's step timers (None for the federated stack)."""
@@ -227,10 +221,47 @@ class Server:
         return {model: batch_stats(url, model) for model, url in self.metrics.items()}
 
     def cpu(self) -> dict[str, float]:
-        seconds = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        if self.name != "monolith":  # `chorus dev` itself relays the children's log lines
-            seconds["dev"] = own_cpu_seconds(self.process.pid)
-        return seconds
+        return {name: cpu_seconds(p.pid) for name, p in self.processes.items()}
+
+
+PREPARE = """
+import os, sys
+from pathlib import Path
+from rich.console import Console
+from chorus import bootstrap
+from chorus.config import load_config
+config = load_config(Path(sys.argv[1]))
+config.data_dir.mkdir(parents=True, exist_ok=True)
+os.environ.update(config.process_env())
+bootstrap.migrate(config)
+bootstrap.ensure_models(config, Console(stderr=True))
+Path(sys.argv[2]).write_text(__import__("json").dumps(config.process_env()))
+"""
+
+COMPOSE = """
+import asyncio, sys
+from pathlib import Path
+from chorus.config import load_config
+from chorus.dev import compose_running
+sdl, _ = asyncio.run(compose_running(load_config(Path(sys.argv[1]))))
+Path(sys.argv[2]).write_text(sdl)
+"""
+
+
+def wait_http(server: Server, url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        server.check()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"{url} not ready:\n{server.log.read_text()[-4000:]}")
+        time.sleep(0.5)
 
 
 def start_federated(
@@ -242,31 +273,43 @@ def start_federated(
     name: str = "federated",
     checkout: Path = REPO,
 ) -> Server:
-    """`chorus dev` of `checkout` (this one, or a baseline's) on the shared data dir."""
+    """The processes `chorus dev` starts (three subgraphs, then the router on the composed
+    supergraph) from `checkout` (this one, or a baseline's): migrated, models trained the
+    first time, as `chorus dev` does."""
     root.mkdir(parents=True, exist_ok=True)
     config = write_config(root, data, port, checkout)
+    child_env = {**env, "PYTHONPATH": str(checkout), "PYTHONUNBUFFERED": "1"}
     log = root / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chorus", "dev", "--config", str(config)],
+    prepared = root / "process-env.json"
+    with log.open("wb") as out:  # a first run trains the models: minutes
+        subprocess.run(
+            [sys.executable, "-c", PREPARE, str(config), str(prepared)],
             cwd=root,
-            env={**env, "PYTHONPATH": str(checkout)},
+            env=child_env,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            check=True,
         )
-    server = Server(name, f"http://127.0.0.1:{port}/graphql", process, log, db=data / "chorus.db")
-    deadline = time.monotonic() + 3600  # a first run trains the models
-    while "Chorus is up" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"chorus dev did not come up:\n{log.read_text()[-4000:]}")
-        time.sleep(1)
-    server.pids = _children(process.pid)
-    missing = {"router", *SUBGRAPHS} - set(server.pids)
-    if missing:
-        server.stop()
-        raise RuntimeError(f"processes not found under chorus dev: {sorted(missing)}")
+    child_env.update(json.loads(prepared.read_text()))
+    child_env["CHORUS_CONFIG"] = str(config)
+    server = Server(name, f"http://127.0.0.1:{port}/graphql", log, db=data / "chorus.db")
+    python = [sys.executable, "-m", "chorus"]
+    for subgraph in SUBGRAPHS:
+        server.spawn(
+            subgraph, [*python, "subgraph", subgraph, "--config", str(config)], child_env, root
+        )
+    for i in range(1, len(SUBGRAPHS) + 1):
+        wait_http(server, f"http://127.0.0.1:{port + i}/ready", 600)
+    supergraph = root / "supergraph.graphql"
+    subprocess.run(
+        [sys.executable, "-c", COMPOSE, str(config), str(supergraph)],
+        cwd=root,
+        env=child_env,
+        check=True,
+    )
+    router = ["router", "--supergraph", str(supergraph), "--port", str(port), "--host", "127.0.0.1"]
+    server.spawn("router", [*python, *router], child_env, root)
+    wait_http(server, f"http://127.0.0.1:{port}/health", 120)
     server.metrics = {
         "nlu": f"http://127.0.0.1:{port + 1}/metrics",
         "generation": f"http://127.0.0.1:{port + 3}/metrics",
@@ -275,36 +318,21 @@ def start_federated(
 
 
 def start_monolith(root: Path, data: Path, port: int, env: dict[str, str]) -> Server:
-    log = root / "monolith.log"
     child_env = {
         **env,
         **subgraph_env(),
         "CHORUS_DATA_DIR": str(data),
         "CHORUS_DATABASE_URL": f"sqlite+aiosqlite:///{data / 'chorus.db'}",
     }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.monolith", "--port", str(port)],
-            cwd=REPO,
-            env=child_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server("monolith", f"http://127.0.0.1:{port}/say", process, log, db=data / "chorus.db")
-    server.pids = {"monolith": process.pid}
+    server = Server(
+        "monolith", f"http://127.0.0.1:{port}/say", root / "monolith.log", data / "chorus.db"
+    )
+    server.spawn(
+        "monolith", [sys.executable, "-m", "bench.monolith", "--port", str(port)], child_env, REPO
+    )
     server.metrics = dict.fromkeys(("nlu", "generation"), f"http://127.0.0.1:{port}/metrics")
-    deadline = time.monotonic() + 300
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"the monolith did not come up:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.5)
+    wait_http(server, f"http://127.0.0.1:{port}/ready", 300)
+    return server
 
 
 def get_json(url: str) -> Any:
@@ -697,7 +725,7 @@ def main() -> int:
         data = root / "data"
         data.mkdir()
         seeded = seed_models(data, args.models_from)
-        print(f"models: {seeded or 'none cached: chorus dev trains them (minutes)'}")
+        print(f"models: {seeded or 'none cached: training them (minutes)'}")
         print(f"load average at start: {os.getloadavg()}")
         servers: list[Server] = []
         results: list[RoundResult] = []
@@ -707,7 +735,7 @@ def main() -> int:
             if seeded is None:
                 save_models(data)
             if args.baseline_repo is not None:
-                # its own data dir: `chorus dev` writes the composed supergraph there
+                # its own data dir: two stacks must not migrate one database at once
                 clone_data(data, root / "before" / "data")
                 servers.append(
                     start_federated(

@@ -1,9 +1,9 @@
 """Where a federated turn's time goes, from the spans the stack exports as JSON lines.
 
 With `CHORUS_TRACES_EXPORTER=jsonl:DIR` every process writes its finished spans to
-`DIR/<service>-<pid>.jsonl`. One `say` turn is one trace: the router's `graphql request`
-span (the root) with its `plan` span and one `fetch <subgraph>` span per hop; each
-subgraph's server span hangs under the fetch that called it (W3C `traceparent`),
+`DIR/<service>-<pid>.jsonl`. One `say` turn is one trace: the router's server span (the
+root) with its `plan` span and one `fetch <subgraph>` span per hop; each subgraph's
+server span hangs under the fetch that called it (W3C `traceparent`),
 with the database statements (SQLAlchemy spans) and model calls (`model <name>`,
 whose attributes split queue wait from forward pass) under it.
 
@@ -76,7 +76,7 @@ def breakdown(directory: Path, skip: dict[str, int] | None = None, *, turns: int
     roots = [
         s
         for s in spans
-        if s["service"] == "router" and not s.get("parent_id") and s["name"] == "graphql request"
+        if s["service"] == "router" and not s.get("parent_id") and "batch" not in s["name"]
     ]
     totals: dict[str, float] = defaultdict(float)
     batch_sizes: dict[str, list[int]] = defaultdict(list)
