@@ -8,7 +8,8 @@ from typing import Any
 
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 DEFAULT_DATA_DIR = ".chorus"
 
@@ -34,30 +35,38 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the engine; SQLite gets WAL and a busy timeout so concurrent writers queue.
 
-    Statements are traced (one span per statement, under the request's span).
+    Statements are traced (one span per statement, under the request's span) when
+    spans go somewhere (`CHORUS_TRACES_EXPORTER` set and not `none`).
     """
     _instrument_once()
     return _create(url or database_url(), **kwargs)
 
 
 def _instrument_once() -> None:
-    """Trace every engine created from now on (the instrumentor wraps create_engine)."""
+    """Trace every engine created from now on (the instrumentor wraps create_async_engine).
+
+    Without an exporter the statement hooks would only cost CPU on every query.
+    """
+    if os.environ.get("CHORUS_TRACES_EXPORTER", "none") == "none":
+        return
     instrumentor = SQLAlchemyInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument()
 
 
 def _create(url: str, **kwargs: Any) -> AsyncEngine:
+    # `sa_asyncio.create_async_engine`, looked up per call: the instrumentor replaces the
+    # module's function, and a name imported before that would bypass it (no statement spans).
     if is_sqlite(url):
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
-        engine = create_async_engine(url, **kwargs)
+        engine = sa_asyncio.create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    return sa_asyncio.create_async_engine(url, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

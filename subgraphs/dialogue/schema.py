@@ -14,6 +14,7 @@ never appear in the schema themselves.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -48,33 +49,57 @@ def _service(info: Info) -> DialogueService:
 
 @strawberry.type(name="DialogueConversationFields")
 class ConversationFields:
+    """A conversation's fields; its stored state is read on first use, once per object.
+
+    `Turn.conversation { id }` (what a client asks to continue a conversation) then
+    costs no query: the turn knows its conversation's id.
+    """
+
     id: strawberry.ID
-    created_at: dt.datetime
-    turn_count: int
-    active_form: str | None
-    requested_slot: str | None
-    slots: list[SlotValue]
+    loaded: strawberry.Private[ConversationView | None] = None
+    loading: strawberry.Private[asyncio.Future[ConversationView] | None] = None
+
+    async def _view(self, info: Info) -> ConversationView:
+        if self.loaded is None:
+            if self.loading is None:  # the fields resolve concurrently: one read for all
+                self.loading = asyncio.ensure_future(
+                    _service(info).store.conversation(str(self.id))
+                )
+            self.loaded = await self.loading
+        return self.loaded
+
+    @strawberry.field
+    async def created_at(self, info: Info) -> dt.datetime:
+        return (await self._view(info)).created_at
+
+    @strawberry.field
+    async def turn_count(self, info: Info) -> int:
+        return (await self._view(info)).turn_count
+
+    @strawberry.field
+    async def active_form(self, info: Info) -> str | None:
+        return (await self._view(info)).state.active_form
+
+    @strawberry.field
+    async def requested_slot(self, info: Info) -> str | None:
+        return (await self._view(info)).state.requested_slot
+
+    @strawberry.field
+    async def slots(self, info: Info) -> list[SlotValue]:
+        return slot_values((await self._view(info)).state.slots, _service(info).domain)
 
     @classmethod
-    def of(cls, view: ConversationView, service: DialogueService) -> Any:
-        return cls(
-            id=strawberry.ID(view.id),
-            created_at=view.created_at,
-            turn_count=view.turn_count,
-            active_form=view.state.active_form,
-            requested_slot=view.state.requested_slot,
-            slots=slot_values(view.state.slots, service.domain),
-        )
+    def of(cls, view: ConversationView) -> Any:
+        return cls(id=strawberry.ID(view.id), loaded=view)
 
     @classmethod
     async def load(cls, info: Info, conversation_id: str) -> Any:
         """The conversation as this class, or None when there is none."""
-        service = _service(info)
         try:
-            view = await service.store.conversation(conversation_id)
+            view = await _service(info).store.conversation(conversation_id)
         except ConversationNotFound:
             return None
-        return cls.of(view, service)
+        return cls.of(view)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID, **_: Any) -> Any:
@@ -95,6 +120,7 @@ class TurnHead:
     created_at: dt.datetime
     view: strawberry.Private[TurnView]
     given_understanding: strawberry.Private[Any] = None
+    settling: strawberry.Private[asyncio.Future[TurnView] | None] = None
 
     @strawberry.federation.field(external=True)
     def understanding(self) -> Understanding | None:
@@ -154,6 +180,11 @@ class TurnTail:
     async def _settled(self: Any, info: Info) -> TurnView:
         if self.view.settled:
             return self.view
+        if self.settling is None:  # `action` and `actions` resolve concurrently: apply once
+            self.settling = asyncio.ensure_future(self._settle(info))
+        return await self.settling  # type: ignore[no-any-return]
+
+    async def _settle(self: Any, info: Info) -> TurnView:
         if self.given_understanding is None:
             raise user_error(
                 "Turn.action needs the turn's understanding: query it through the router "
@@ -170,7 +201,9 @@ class TurnTail:
                 f"invalid understanding: {problems}", "INVALID_UNDERSTANDING"
             ) from None
         try:
-            self.view = await _service(info).store.resolve_action(str(self.id), understanding)
+            self.view = await _service(info).store.resolve_action(
+                str(self.id), understanding, turn=self.view
+            )
         except (TurnNotFound, ConversationNotFound):
             raise user_error(f"unknown turn {self.id!r}", "NOT_FOUND") from None
         return self.view
@@ -215,9 +248,8 @@ def build_schema(extensions: Sequence[DialogueExtension] = ()) -> strawberry.fed
         return [turn_cls.of(view) for view in views]
 
     async def conversation_of_turn(root: Any, info: Info) -> Any:
-        conversation = await conversation_cls.load(info, root.view.conversation_id)
-        assert conversation is not None  # turns cascade with their conversation
-        return conversation
+        # turns cascade with their conversation: it exists, its state loads if asked for
+        return conversation_cls(id=strawberry.ID(root.view.conversation_id))
 
     with_turns.turns = strawberry.field(
         resolver=turns,

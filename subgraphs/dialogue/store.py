@@ -130,9 +130,16 @@ class DialogueStore:
             )
         return TurnView(turn_id, conversation_id, index, text, PENDING, now, None, None, None, [])
 
-    async def resolve_action(self, turn_id: str, understanding: UnderstandingIn) -> TurnView:
-        """Run the policy for a turn once, in order; return the settled turn."""
-        turn = await self.turn(turn_id)
+    async def resolve_action(
+        self, turn_id: str, understanding: UnderstandingIn, *, turn: TurnView | None = None
+    ) -> TurnView:
+        """Run the policy for a turn once, in order; return the settled turn.
+
+        `turn`: the turn as the caller just read it, which saves reading it again (the
+        entity resolution of `Turn.action` has); applying stays idempotent either way.
+        """
+        if turn is None or turn.id != turn_id:
+            turn = await self.turn(turn_id)
         if turn.settled:
             return turn
         deadline = clock_time.monotonic() + self.wait_timeout
