@@ -14,16 +14,19 @@ Both run at once on the same cores and the same database file; at each concurren
 rounds alternate (federated, monolith, then monolith, federated, ...) so both see the
 same load. Virtual users play conversations (bench/conversations.py: booking forms, FAQ,
 small talk), a new conversation per script, one message at a time. Per round: turns/s,
-latency percentiles, CPU per turn of every process (/proc/PID/stat), the NLU's mean batch
-size (its `/metrics`), errors and the 1-minute load average. Afterwards every turn a user
+latency percentiles, CPU per turn of every process (/proc/PID/stat), the mean batch size
+of the NLU and of the reply generator (their `/metrics`), errors and the 1-minute load
+average. Afterwards every turn a user
 sent is looked up in the dialogue's `turns` table: each must be there exactly once, in
 order, settled, with a stored reply (lost / duplicated turns).
 
 Then, unless `--breakdown-turns 0`, the federated stack is restarted with
-`CHORUS_TRACES_EXPORTER=jsonl:DIR` and a few turns at concurrency 1 show where a turn's
-time goes (bench/trace_breakdown.py), beside the monolith's own step timers.
+`CHORUS_TRACES_EXPORTER=jsonl:DIR` and turns at concurrency 1, alternating with the
+monolith's, show where a turn's time goes (bench/trace_breakdown.py) beside the
+monolith's own step timers.
 
-Models: `--models-from DIR` (a data dir with trained models), else the whole-stack
+Models: `--models-from DIR` (a data dir with trained models: `.chorus` after `make dev`),
+else the whole-stack
 tests' cache (~/.cache/chorus/test-stack/<key>), else they are trained as `chorus dev`
 trains them (minutes) and the cache keeps them for the next run.
 
