@@ -61,6 +61,8 @@ def extract_candidates(
                     break
             elif isinstance(mapping, FromText) and slot_name == requested:
                 text = strip_lead_in(message.text)
+                if mapping.max_words is not None and len(text.split()) > mapping.max_words:
+                    continue
                 if text and _readable(slot, text, day):
                     as_text[slot_name] = text
                     break

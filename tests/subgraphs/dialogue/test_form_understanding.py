@@ -258,3 +258,34 @@ async def test_adjacent_name_entities_make_one_name_and_a_readable_entity_wins(
     message = Message("inform", UnderstandingIn.model_validate(understood), text)
     found = extract_candidates(concierge_domain(), DialogueState(), message)
     assert found == {"name": "Grace Oyelaran", "party_size": "3"}
+
+
+async def test_a_short_answer_to_the_name_question_is_the_name_whatever_its_intent(
+    tmp_path: Path,
+) -> None:
+    script = {
+        **ASK_NAME,
+        "do you have high chairs for kids?": ("out_of_scope",),
+        "Yilmaz": ("goodbye",),
+    }
+    steps = (
+        '- user: "table for 2 tomorrow at 7pm, thai"',
+        "- action: utter_ask_name",
+        '- user: "do you have high chairs for kids?"',  # a sentence: not a name
+        "- action: utter_default",
+        '- user: "Yilmaz"',
+        "- action: utter_booking_confirmed",
+    )
+    records = "    records: {bookings: [{name: Yilmaz}]}"
+    await check(tmp_path, script, story(*steps, records=records))
+
+
+async def test_a_short_stop_at_the_name_question_stops(tmp_path: Path) -> None:
+    script = {**ASK_NAME, "forget it": ("stop",)}
+    steps = (
+        '- user: "table for 2 tomorrow at 7pm, thai"',
+        "- action: utter_ask_name",
+        '- user: "forget it"',
+        "- action: utter_booking_aborted",
+    )
+    await check(tmp_path, script, story(*steps, records="    records: {bookings: []}"))
