@@ -51,11 +51,16 @@ class FromEntity(_Strict):
 
 
 class FromText(_Strict):
-    """Fill the slot with the whole message, only while a form asks for it."""
+    """Fill the slot with the whole message, only while a form asks for it.
+
+    `max_words` limits the mapping to short messages: a bare answer ("Okafor") is the
+    value whatever intent the NLU read into an unknown word, a sentence is not.
+    """
 
     type: Literal["from_text"]
     intents: list[str] | None = None
     not_intents: list[str] = []
+    max_words: int | None = Field(default=None, ge=1)
 
 
 SlotMapping = Annotated[FromEntity | FromText, Field(discriminator="type")]

@@ -15,7 +15,7 @@ from typing import Any
 
 from .domain import Domain, Form, FromEntity, FromText, Slot, SlotValidation
 from .slot_values import SlotValueError, coerce_value, names_weekday, strip_lead_in
-from .tracker import DialogueState, UnderstandingIn
+from .tracker import DialogueState, EntityIn, UnderstandingIn
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,20 @@ def extract_candidates(
 ) -> dict[str, Any]:
     """Raw values the message offers, per slot, before conversion.
 
-    Entity mappings come first. A `from_text` mapping applies only to the slot the
-    active form asks for, and only when the message reads as that slot's type (a
-    time slot takes "half past eight", not "somewhere quiet"): the requested slot
-    conditions how the message is read, as Rasa's `from_text` with conditions does.
-    It takes the message when no other slot's entity is in it or, for a slot that is
-    not free text, when the message is nothing but those entities ("6" answers "at
-    what time?", though the NLU reads a bare number as a party size).
+    Entity mappings come first (of several entities of a type, the first that reads
+    as the slot's type; adjacent ones of a free-text slot together: "Grace" "Okafor").
+    A `from_text` mapping applies only to the slot the active form asks for, and only
+    when the message reads as that slot's type (a time slot takes "half past eight",
+    not "somewhere quiet"): the requested slot conditions how the message is read, as
+    Rasa's `from_text` with conditions does. It takes the message when no other slot's
+    entity is in it or, for a slot that is not free text, when the message is nothing
+    but those entities ("6" answers "at what time?", though the NLU reads a bare
+    number as a party size). Likewise a one-word entity for a slot not filled yet that
+    reads as the asked slot's type answers the asked slot ("ok then 20" to "how many?").
     """
+    day = today or date.today()
     found: dict[str, Any] = {}
+    from_entity: dict[str, EntityIn] = {}
     as_text: dict[str, Any] = {}
     requested = state.requested_slot if state.active_form is not None else None
     for slot_name, slot in domain.slots.items():
@@ -50,15 +55,15 @@ def extract_candidates(
             if message.intent in mapping.not_intents:
                 continue
             if isinstance(mapping, FromEntity):
-                entity = next(
-                    (e for e in message.understanding.entities if e.type == mapping.entity), None
-                )
-                if entity is not None and entity.value not in (None, ""):
-                    found[slot_name] = entity.value
+                picked = _entity_value(slot, mapping.entity, message, day)
+                if picked is not None:
+                    found[slot_name], from_entity[slot_name] = picked
                     break
             elif isinstance(mapping, FromText) and slot_name == requested:
                 text = strip_lead_in(message.text)
-                if text and _readable(slot, text, today or date.today()):
+                if mapping.max_words is not None and len(text.split()) > mapping.max_words:
+                    continue
+                if text and _readable(slot, text, day):
                     as_text[slot_name] = text
                     break
     if requested in as_text and requested not in found:
@@ -66,7 +71,53 @@ def extract_candidates(
             found[requested] = as_text[requested]
         elif domain.slots[requested].type != "text" and _only_entities(message):
             found = {requested: as_text[requested]}
+        else:
+            claim = _single_word_claim(domain.slots[requested], from_entity, state, message, day)
+            if claim is not None:
+                del found[claim[0]]
+                found[requested] = claim[1]
     return found
+
+
+def _entity_value(
+    slot: Slot, entity_type: str, message: Message, today: date
+) -> tuple[Any, EntityIn] | None:
+    entities = [
+        e
+        for e in message.understanding.entities
+        if e.type == entity_type and e.value not in (None, "")
+    ]
+    if not entities:
+        return None
+    if slot.type == "text":
+        first, end = entities[0], entities[0].end
+        for entity in entities[1:]:
+            gap = message.text[end : entity.start] if end is not None and entity.start else "x"
+            if gap.strip() or entity.end is None:
+                break
+            end = entity.end
+        if first.start is not None and end is not None:
+            return message.text[first.start : end], first
+        return first.value, first
+    readable = next((e for e in entities if _readable(slot, e.value, today)), entities[0])
+    return readable.value, readable
+
+
+def _single_word_claim(
+    slot: Slot, from_entity: dict[str, EntityIn], state: DialogueState, message: Message, day: date
+) -> tuple[str, str] | None:
+    """(other slot, word) when a one-word entity for a slot not filled yet reads as the
+    asked slot's type: an answer to the question asked, not a value for a later one (a
+    filled slot's value is a correction and stays with its slot)."""
+    if slot.type == "text":
+        return None
+    for other, entity in from_entity.items():
+        if state.slots.get(other) is not None or entity.start is None or entity.end is None:
+            continue
+        covered = message.text[entity.start : entity.end]
+        if re.fullmatch(r"[\w']+", covered) and _readable(slot, covered, day):
+            return other, covered
+    return None
 
 
 def _readable(slot: Slot, text: str, today: date) -> bool:

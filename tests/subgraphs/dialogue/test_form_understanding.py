@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from subgraphs.dialogue.forms import Message, extract_candidates
 from subgraphs.dialogue.slot_values import names_weekday, parse_time
+from subgraphs.dialogue.tracker import DialogueState, UnderstandingIn
+from tests.helpers.apps import concierge_domain
+from tests.helpers.dialogue import understanding
 from tests.helpers.stories import story_runner
 
 TUESDAY_NOON = "2026-12-08T12:00:00+01:00"
@@ -220,3 +224,68 @@ def test_names_weekday(raw: object, named: bool) -> None:
 )
 def test_times_said_in_words(said: str, at: str) -> None:
     assert parse_time(said).strftime("%H:%M") == at
+
+
+async def test_a_one_word_value_read_for_a_later_slot_answers_the_asked_one(
+    tmp_path: Path,
+) -> None:
+    script = {
+        "table on friday": ("book_table", {"date": "friday"}),
+        "ok then 20": ("inform", {"time": "20"}),
+    }
+    steps = (
+        '- user: "table on friday"',
+        "- action: utter_ask_party_size",
+        '- user: "ok then 20"',
+        "- action: utter_ask_time",
+        "- slot_was_set: {party_size: 20, time: null}",
+    )
+    await check(tmp_path, script, story(*steps))
+
+
+async def test_adjacent_name_entities_make_one_name_and_a_readable_entity_wins(
+    tmp_path: Path,
+) -> None:
+    text = "it's Grace Oyelaran, 3 people"
+    grace, oyelaran = text.index("Grace"), text.index("Oyelaran")
+    understood = understanding(text, "inform")
+    understood["entities"] = [
+        {"type": "name", "value": "Grace", "start": grace, "end": grace + 5},
+        {"type": "name", "value": "Oyelaran", "start": oyelaran, "end": oyelaran + 8},
+        {"type": "party_size", "value": "only", "start": 0, "end": 4},
+        {"type": "party_size", "value": "3", "start": text.index("3"), "end": text.index("3") + 1},
+    ]
+    message = Message("inform", UnderstandingIn.model_validate(understood), text)
+    found = extract_candidates(concierge_domain(), DialogueState(), message)
+    assert found == {"name": "Grace Oyelaran", "party_size": "3"}
+
+
+async def test_a_short_answer_to_the_name_question_is_the_name_whatever_its_intent(
+    tmp_path: Path,
+) -> None:
+    script = {
+        **ASK_NAME,
+        "do you have high chairs for kids?": ("out_of_scope",),
+        "Yilmaz": ("goodbye",),
+    }
+    steps = (
+        '- user: "table for 2 tomorrow at 7pm, thai"',
+        "- action: utter_ask_name",
+        '- user: "do you have high chairs for kids?"',  # a sentence: not a name
+        "- action: utter_default",
+        '- user: "Yilmaz"',
+        "- action: utter_booking_confirmed",
+    )
+    records = "    records: {bookings: [{name: Yilmaz}]}"
+    await check(tmp_path, script, story(*steps, records=records))
+
+
+async def test_a_short_stop_at_the_name_question_stops(tmp_path: Path) -> None:
+    script = {**ASK_NAME, "forget it": ("stop",)}
+    steps = (
+        '- user: "table for 2 tomorrow at 7pm, thai"',
+        "- action: utter_ask_name",
+        '- user: "forget it"',
+        "- action: utter_booking_aborted",
+    )
+    await check(tmp_path, script, story(*steps, records="    records: {bookings: []}"))
