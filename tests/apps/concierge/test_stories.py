@@ -50,6 +50,7 @@ def test_the_stories_are_enough_and_name_only_what_the_domain_has() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # trains the concierge NLU first when no cached model fits the data
 def test_the_concierge_passes_its_stories() -> None:
     from tests.helpers.concierge_nlu import trained_concierge_nlu
 
