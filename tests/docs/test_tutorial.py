@@ -101,6 +101,7 @@ def _sessions() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a whole `chorus dev` with a first-run training, block by block
 def test_every_block_of_the_tutorial_runs(tmp_path: Path) -> None:
     project = tmp_path / "project"
     _copy_repository(project)
