@@ -92,7 +92,7 @@ def test_shipped_concierge_data_is_well_formed() -> None:
     counts = {i: sum(e.intent == i for e in data.examples) for i in data.intents}
     expected = {
         "greet", "goodbye", "thank", "affirm", "deny", "book_table", "change_booking",
-        "cancel_booking", "ask_hours", "ask_location", "inform", "out_of_scope",
+        "cancel_booking", "ask_hours", "ask_location", "inform", "out_of_scope", "stop",
     }  # fmt: skip
     assert set(counts) == expected
     assert min(counts.values()) >= 20
