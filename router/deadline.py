@@ -12,14 +12,20 @@ enforces.
 
     with within(2.5):
         await call()        # TimeoutError once 2.5 s have passed
+        remaining()         # seconds left before the nearest enclosing deadline
+
+`remaining()` is read through a context variable, so tasks spawned inside a
+scope (parallel fetches) see the deadline of the request that spawned them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+from contextvars import ContextVar, Token
 from types import TracebackType
 
-__all__ = ["RESOLUTION_S", "within"]
+__all__ = ["RESOLUTION_S", "remaining", "within"]
 
 RESOLUTION_S = 0.02
 
@@ -51,6 +57,9 @@ class _Sweeper:
 
 _sweepers: dict[asyncio.AbstractEventLoop, _Sweeper] = {}
 
+#: loop time of the nearest enclosing deadline (inf: none)
+_deadline: ContextVar[float] = ContextVar("router_deadline", default=math.inf)
+
 
 def _sweeper(loop: asyncio.AbstractEventLoop) -> _Sweeper:
     s = _sweepers.get(loop)
@@ -62,7 +71,7 @@ def _sweeper(loop: asyncio.AbstractEventLoop) -> _Sweeper:
 
 
 class _Scope:
-    __slots__ = ("_cancelling", "_expired", "_sweeper", "_task", "when")
+    __slots__ = ("_cancelling", "_expired", "_sweeper", "_task", "_token", "when")
 
     def __init__(self, seconds: float) -> None:
         task = asyncio.current_task()
@@ -73,10 +82,13 @@ class _Scope:
         self.when = self._sweeper.loop.time() + seconds
         self._expired = False
         self._cancelling = 0
+        self._token: Token[float] | None = None
 
     def __enter__(self) -> _Scope:
         self._cancelling = self._task.cancelling()
         self._sweeper.add(self)
+        outer = _deadline.get()
+        self._token = _deadline.set(self.when if self.when < outer else outer)
         return self
 
     def expire(self) -> None:
@@ -90,6 +102,8 @@ class _Scope:
         tb: TracebackType | None,
     ) -> None:
         self._sweeper.scopes.pop(self, None)
+        if self._token is not None:
+            _deadline.reset(self._token)
         if (
             self._expired
             and self._task.uncancel() <= self._cancelling
@@ -101,3 +115,11 @@ class _Scope:
 def within(seconds: float) -> _Scope:
     """A `with` scope that raises `TimeoutError` if its body runs past `seconds`."""
     return _Scope(seconds)
+
+
+def remaining() -> float:
+    """Seconds before the nearest enclosing `within` scope expires (inf outside any)."""
+    when = _deadline.get()
+    if when == math.inf:
+        return math.inf
+    return when - asyncio.get_running_loop().time()

@@ -90,7 +90,7 @@ async def _send(
     reps = variables.get("representations")
     with telemetry.fetch_span(fetch.service_name, len(reps) if isinstance(reps, list) else None):
         try:
-            result = await client.request(fetch.operation, variables)
+            result = await client.request(fetch.operation, variables, fetch.operation_kind)
         except SubgraphError as exc:
             telemetry.record_fetch_error(fetch.service_name)
             state.errors.append(

@@ -59,7 +59,10 @@ def _header_name(name: str) -> str:
 
 
 class RetrySettings(BaseModel):
-    """Retries for queries only (a mutation is never retried), with jittered back-off."""
+    """Retries for queries only (a mutation is never retried), with jittered back-off.
+
+    Every retry must also end its wait before the request's deadline and fit the budget.
+    """
 
     model_config = _FROZEN
 
@@ -81,6 +84,12 @@ class RetrySettings(BaseModel):
     )
     max_retry_after_s: float = Field(
         default=2.0, ge=0, description="A longer `Retry-After` is not waited for: no retry."
+    )
+    on_503_with_retry_after: bool = Field(
+        default=True,
+        description="With retries off, a query answered 503 with `Retry-After` (seconds or an "
+        "HTTP date) is still retried once after that wait, if the wait is within "
+        "max_retry_after_s, ends before the request's deadline and the budget allows it.",
     )
     budget_ratio: float = Field(
         default=0.2,

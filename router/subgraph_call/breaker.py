@@ -15,9 +15,15 @@ from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 
+from router.errors import SubgraphTimeout, SubgraphUnreachable
 from router.settings.traffic import BreakerSettings
+from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
-__all__ = ["BreakerState", "CircuitBreaker"]
+__all__ = ["BreakerLayer", "BreakerState", "CircuitBreaker", "CircuitOpen"]
+
+
+class CircuitOpen(SubgraphUnreachable):
+    """The subgraph's breaker is open: the call was not made."""
 
 
 class BreakerState(StrEnum):
@@ -111,3 +117,36 @@ class CircuitBreaker:
         horizon = now - self.settings.window_s
         while self._buckets and self._buckets[0][0] <= horizon:
             self._buckets.popleft()
+
+
+class BreakerLayer(Layer):
+    """Fails fast while the breaker is open; records each attempt's outcome.
+
+    A failure is a timeout, a connection error, an HTTP 5xx or a body that is not
+    a JSON object; an attempt cancelled before its outcome frees its probe slot.
+    """
+
+    __slots__ = ("breaker", "subgraph")
+
+    def __init__(self, inner: Transport, breaker: CircuitBreaker, subgraph: str) -> None:
+        super().__init__(inner)
+        self.breaker = breaker
+        self.subgraph = subgraph
+
+    async def send(self, request: SubgraphRequest) -> RawResponse:
+        breaker = self.breaker
+        if not breaker.allow():
+            raise CircuitOpen(
+                self.subgraph,
+                f"circuit breaker open, failing fast (next probe in {breaker.retry_in():.1f}s)",
+            )
+        try:
+            raw = await self.inner.send(request)
+        except (SubgraphTimeout, SubgraphUnreachable):
+            breaker.record(False)
+            raise
+        except BaseException:
+            breaker.release()
+            raise
+        breaker.record(raw.status < 500 and raw.content.lstrip()[:1] == b"{")
+        return raw

@@ -15,10 +15,14 @@ anew, so no caller ever sees another's cancellation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
 
-__all__ = ["InFlight"]
+import orjson
+
+from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
+
+__all__ = ["DedupLayer", "InFlight"]
 
 T = TypeVar("T")
 
@@ -45,7 +49,7 @@ class InFlight(Generic[T]):
     def __len__(self) -> int:
         return len(self._calls)
 
-    async def run(self, key: Hashable, call: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    async def run(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
         while (shared := self._calls.get(key)) is not None:
             self.joined += 1
             if shared.future is None:
@@ -76,3 +80,19 @@ class InFlight(Generic[T]):
                 if not waiting.done():  # cancelled (or interrupted): waiting callers take over
                     waiting.set_exception(_LeaderLeft())
                 waiting.exception()  # retrieved: no "exception was never retrieved" warning
+
+
+class DedupLayer(Layer):
+    """Identical queries in flight (same body, same headers) share one call; never mutations."""
+
+    __slots__ = ("inflight",)
+
+    def __init__(self, inner: Transport, inflight: InFlight[RawResponse]) -> None:
+        super().__init__(inner)
+        self.inflight = inflight
+
+    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]:
+        if request.kind != "query":
+            return self.inner.send(request)
+        key = request.content + b"\x00" + orjson.dumps(request.headers, option=orjson.OPT_SORT_KEYS)
+        return self.inflight.run(key, lambda: self.inner.send(request))

@@ -10,11 +10,13 @@ HTTP client owns can never be configured (settings validation refuses them).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
+from router.context import current_request
 from router.settings.traffic import FORBIDDEN_HEADERS, HeaderRule, HeaderSettings
+from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
-__all__ = ["HeaderPropagation"]
+__all__ = ["HeaderPropagation", "HeadersLayer"]
 
 _TRACE_CONTEXT = ("traceparent", "tracestate")
 
@@ -76,3 +78,20 @@ class HeaderPropagation:
 
 def _clean(value: str) -> bool:
     return "\r" not in value and "\n" not in value and "\x00" not in value
+
+
+class HeadersLayer(Layer):
+    """Sets the request's headers to what the rules propagate from the client's request."""
+
+    __slots__ = ("propagation", "subgraph")
+
+    def __init__(self, inner: Transport, propagation: HeaderPropagation, subgraph: str) -> None:
+        super().__init__(inner)
+        self.propagation = propagation
+        self.subgraph = subgraph
+
+    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]:
+        client = current_request.get()
+        if client is not None:
+            request.headers = self.propagation.outgoing(self.subgraph, client.headers)
+        return self.inner.send(request)

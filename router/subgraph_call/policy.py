@@ -1,41 +1,42 @@
-"""The path of one subgraph call: headers -> dedup -> breaker -> retries -> cap -> timeout.
+"""A subgraph's call stack, composed once from its settings: layers over a transport.
 
-propagated headers      from the client request (rules in `headers.py`)
-in-flight dedup         identical queries share one call (never mutations)
-circuit breaker         fail fast while the subgraph is down
-retries                 queries only, jittered back-off, budgeted
-concurrency cap         calls in flight per subgraph
-timeout                 per attempt, waiting for the cap included
+outermost, as a call meets them:
+
+  HeadersLayer      client headers the propagation rules send (headers.py)
+  HooksLayer        `subgraph_request` / `subgraph_response` plugins (hooks.py)  if any
+  DedupLayer        identical queries in flight share one call (dedup.py)        traffic.dedup
+  RetryLayer        queries only, back-off, budget, deadline (retry.py)          see below
+  BreakerLayer      fail fast while the subgraph is down (breaker.py)            breaker.enabled
+  TimeoutLayer      per attempt, waiting for the cap included (timeout.py)
+  ConcurrencyLayer  calls in flight to the subgraph (concurrency.py)             max_concurrency
+  transport         Http1Transport, or what the registry was given (transport.py)
+
+A layer whose setting is off is left out, so it costs nothing. The retry layer
+is there when `retry.enabled` or `retry.on_503_with_retry_after` (the default).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Mapping
 
-import orjson
-
-from router.context import RequestContext, current_request
-from router.deadline import within
-from router.errors import SubgraphTimeout, SubgraphUnreachable
+from router.plugins import PluginChain
 from router.settings.traffic import SubgraphTraffic
-from router.subgraph_call.breaker import CircuitBreaker
-from router.subgraph_call.dedup import InFlight
-from router.subgraph_call.headers import HeaderPropagation
-from router.subgraph_call.retry import RetryBudget, backoff_delay
-from router.subgraph_call.transport import HttpTransport, RawResponse
+from router.subgraph_call.breaker import BreakerLayer, CircuitBreaker
+from router.subgraph_call.concurrency import ConcurrencyLayer
+from router.subgraph_call.dedup import DedupLayer, InFlight
+from router.subgraph_call.headers import HeaderPropagation, HeadersLayer
+from router.subgraph_call.hooks import HooksLayer
+from router.subgraph_call.retry import RetryBudget, RetryLayer
+from router.subgraph_call.timeout import TimeoutLayer
+from router.subgraph_call.transport import RawResponse, Transport
 
-__all__ = ["CircuitOpen", "SubgraphPolicy"]
-
-log = logging.getLogger("router.traffic")
-
-
-class CircuitOpen(SubgraphUnreachable):
-    """The subgraph's breaker is open: the call was not made."""
+__all__ = ["SubgraphPolicy"]
 
 
 class SubgraphPolicy:
+    """What a subgraph's layers share across the stacks of its URLs: breaker state, calls
+    in flight, retry budget and concurrency slots survive a reload that moves it."""
+
     def __init__(
         self,
         name: str,
@@ -50,116 +51,23 @@ class SubgraphPolicy:
         self.breaker = CircuitBreaker(traffic.breaker) if traffic.breaker.enabled else None
         retry = traffic.retry
         self.budget = RetryBudget(retry.budget_ratio, retry.budget_min_per_s)
-        self._cap = asyncio.Semaphore(traffic.max_concurrency) if traffic.max_concurrency else None
+        self.slots = asyncio.Semaphore(traffic.max_concurrency) if traffic.max_concurrency else None
         self.inflight: InFlight[RawResponse] = InFlight()
-        #: upstream attempts made (tests and metrics read it)
-        self.attempts = 0
 
-    def outgoing_headers(self, request: RequestContext | None) -> dict[str, str]:
-        """The client's headers the propagation rules send to this subgraph."""
-        return self.headers.outgoing(self.name, request.headers) if request is not None else {}
-
-    async def send(
-        self,
-        transport: HttpTransport,
-        query: str,
-        body: bytes,
-        headers: Mapping[str, str] | None = None,
-    ) -> RawResponse:
-        """One call; `headers` replaces the propagated ones (plugins had them first)."""
-        if headers is not None:
-            extra = headers
-        else:
-            ctx = current_request.get()
-            extra = self.headers.outgoing(self.name, ctx.headers) if ctx is not None else {}
-        mutation = query.lstrip().startswith("mutation")
-        if self.traffic.dedup and not mutation:
-            key = body + b"\x00" + orjson.dumps(extra, option=orjson.OPT_SORT_KEYS)
-            return await self.inflight.run(key, lambda: self._call(transport, body, extra, False))
-        return await self._call(transport, body, extra, mutation)
-
-    async def _call(
-        self, transport: HttpTransport, body: bytes, extra: Mapping[str, str], mutation: bool
-    ) -> RawResponse:
-        """Attempts until one may not be retried; one coroutine for all (this is the hot path)."""
-        retry = self.traffic.retry
-        if retry.enabled:  # the budget is only read to allow a retry
-            self.budget.record_request()
-        breaker = self.breaker
-        attempt = 0
-        while True:
-            raw: RawResponse | None = None
-            exc: Exception | None = None
-            retryable = False
-            wait = 0.0
-            if breaker is not None and not breaker.allow():
-                retry_in = breaker.retry_in()
-                exc = CircuitOpen(
-                    self.name, f"circuit breaker open, failing fast (next probe in {retry_in:.1f}s)"
-                )
-            else:
-                self.attempts += 1
-                try:
-                    with within(self.timeout_s):  # waiting for the cap included
-                        if self._cap is None:
-                            raw = await transport.fetch(
-                                body, extra, self.traffic.max_response_bytes
-                            )
-                        else:
-                            async with self._cap:
-                                raw = await transport.fetch(
-                                    body, extra, self.traffic.max_response_bytes
-                                )
-                except TimeoutError:
-                    exc = SubgraphTimeout(self.name, f"no answer within {self.timeout_s:g}s")
-                    retryable = retry.on_timeout
-                except SubgraphTimeout as e:
-                    exc, retryable = e, retry.on_timeout
-                except SubgraphUnreachable as e:
-                    exc, retryable = e, retry.on_connection_error
-                except BaseException:
-                    if breaker is not None:
-                        breaker.release()  # cancelled: a probe slot must not leak
-                    raise
-                if raw is not None:
-                    retryable, wait = self._judge(raw)
-                elif breaker is not None:
-                    breaker.record(False)
-            if (
-                not retryable
-                or mutation
-                or not retry.enabled
-                or attempt >= retry.max_retries
-                or not self.budget.try_spend()
-            ):
-                if exc is not None:
-                    raise exc
-                assert raw is not None
-                return raw
-            delay = max(backoff_delay(retry, attempt), wait)
-            log.info("retrying %s in %.3fs (attempt %d)", self.name, delay, attempt + 2)
-            await asyncio.sleep(delay)
-            attempt += 1
-
-    def _judge(self, raw: RawResponse) -> tuple[bool, float]:
-        """Record a response with the breaker; (retryable, minimum wait before a retry)."""
-        retry = self.traffic.retry
+    def compose(self, transport: Transport, url: str, plugins: PluginChain) -> Transport:
+        """The stack over `transport` (innermost layer first)."""
+        t = self.traffic
+        if self.slots is not None:
+            transport = ConcurrencyLayer(transport, self.slots)
+        transport = TimeoutLayer(transport, self.timeout_s, self.name)
         if self.breaker is not None:
-            self.breaker.record(raw.status < 500 and raw.content.lstrip()[:1] == b"{")
-        if raw.status == 429:
-            wait = _retry_after(raw.headers.get("retry-after"))
-            allowed = retry.on_429 and wait is not None and wait <= retry.max_retry_after_s
-            return allowed, wait or 0.0
-        if raw.status in retry.on_status:
-            wait = _retry_after(raw.headers.get("retry-after")) or 0.0
-            return wait <= retry.max_retry_after_s, wait
-        return False, 0.0
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        return None  # an HTTP date: treat as unknown
+            transport = BreakerLayer(transport, self.breaker, self.name)
+        if t.retry.enabled or t.retry.on_503_with_retry_after:
+            transport = RetryLayer(transport, t.retry, self.budget, self.name)
+        if t.dedup:
+            transport = DedupLayer(transport, self.inflight)
+        if plugins.subgraph_request or plugins.subgraph_response:
+            transport = HooksLayer(
+                transport, self.name, url, plugins.subgraph_request, plugins.subgraph_response
+            )
+        return HeadersLayer(transport, self.headers, self.name)

@@ -1,11 +1,18 @@
 """The router's subgraph clients, built once from `RouterSettings`.
 
-One client per (subgraph name, URL) and one traffic policy per subgraph name:
-a reload that keeps a subgraph keeps its client and connections, and a
-breaker's state survives any reload.
+One client per (subgraph name, URL), each with its stack composed once; one
+`SubgraphPolicy` per subgraph name: a reload that keeps a subgraph keeps its
+client and connections, and a breaker's state survives any reload.
+
+The innermost transport is the pooled HTTP/1.1 client unless the caller hands
+in another: an `httpx.AsyncClient` (`HttpxTransport`; tests pass one with an
+ASGI transport) or a factory of any `Transport`. Every layer above it is the
+same either way.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import httpx
 
@@ -14,8 +21,12 @@ from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
 from router.subgraph_call.headers import HeaderPropagation
 from router.subgraph_call.policy import SubgraphPolicy
+from router.subgraph_call.transport import Http1Transport, HttpxTransport, Transport
 
-__all__ = ["SubgraphClients"]
+__all__ = ["SubgraphClients", "TransportFactory"]
+
+#: (subgraph name, URL) -> the innermost transport
+TransportFactory = Callable[[str, str], Transport]
 
 
 class SubgraphClients:
@@ -24,6 +35,7 @@ class SubgraphClients:
         settings: RouterSettings,
         *,
         http_client: httpx.AsyncClient | None = None,
+        transport: TransportFactory | None = None,
         plugins: PluginChain | None = None,
     ) -> None:
         self.settings = settings
@@ -31,6 +43,7 @@ class SubgraphClients:
         self.plugins = plugins if plugins is not None else PluginChain()
         #: replaces the pooled transports (tests pass one with an ASGI transport)
         self.http_client = http_client
+        self.transport = transport
         self.headers = HeaderPropagation(settings.traffic.headers)
         self.policies: dict[str, SubgraphPolicy] = {}
         self._clients: dict[tuple[str, str], SubgraphClient] = {}
@@ -47,18 +60,26 @@ class SubgraphClients:
             )
         return p
 
+    def _innermost(self, name: str, url: str, max_bytes: int) -> Transport:
+        if self.transport is not None:
+            return self.transport(name, url)
+        if self.http_client is not None:
+            return HttpxTransport(name, url, self.http_client, max_bytes=max_bytes)
+        return Http1Transport(
+            name,
+            url,
+            max_connections=self.settings.max_connections_per_subgraph,
+            max_bytes=max_bytes,
+        )
+
     def client(self, name: str, url: str) -> SubgraphClient:
         key = (name, url)
         c = self._clients.get(key)
         if c is None:
-            c = self._clients[key] = SubgraphClient(
-                name,
-                url,
-                client=self.http_client,
-                max_connections=self.settings.max_connections_per_subgraph,
-                policy=self.policy(name),
-                plugins=self.plugins,
-            )
+            policy = self.policy(name)
+            innermost = self._innermost(name, url, policy.traffic.max_response_bytes)
+            stack = policy.compose(innermost, url, self.plugins)
+            c = self._clients[key] = SubgraphClient(name, url, stack)
         return c
 
     async def aclose(self) -> None:

@@ -1,24 +1,68 @@
-"""The transport of subgraph calls: one POST, its answer undecoded.
+"""The one way to call a subgraph: a `Transport` sends one GraphQL request, gets one answer.
 
-The router's own transport speaks HTTP/1.1 through `http1.ConnectionPool` (the
-lean client: most of a federated request's CPU used to be the HTTP client);
-tests hand in an `httpx.AsyncClient` with an ASGI or mock transport, which is
-then used as is. Policies (`policy.py`) wrap a transport; they never see how
-it talks.
+Every policy (header propagation, hooks, dedup, retry, breaker, timeout,
+concurrency cap) is a layer: it wraps a transport and is itself one, so
+`policy.compose` stacks them once per subgraph and the executor only ever
+calls `send`. The innermost transport talks to the network: `Http1Transport`
+(the router's pooled HTTP/1.1 client, `http1.py`) or `HttpxTransport` (any
+`httpx.AsyncClient`; tests hand in one with an ASGI transport). Tests and
+production differ in that innermost transport only.
+
+A layer whose work ends before the call returns the inner transport's
+awaitable itself instead of awaiting it (`send` is a plain method returning an
+awaitable), so a pass-through layer costs no coroutine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from router import telemetry
 from router.errors import SubgraphBadResponse, SubgraphTimeout, SubgraphUnreachable
 from router.subgraph_call.http1 import ConnectionPool, ResponseTooLarge
 
-__all__ = ["HttpTransport", "RawResponse"]
+__all__ = [
+    "Http1Transport",
+    "HttpxTransport",
+    "Layer",
+    "RawResponse",
+    "SubgraphRequest",
+    "Transport",
+]
+
+
+class SubgraphRequest:
+    """One GraphQL request on its way down the stack (each layer may change it)."""
+
+    __slots__ = ("_content", "body", "headers", "kind")
+
+    def __init__(
+        self, body: dict[str, Any], kind: str, headers: dict[str, str] | None = None
+    ) -> None:
+        #: {"query", "variables"?}
+        self.body = body
+        #: the fetch's operation kind (`query`, `mutation`): only queries are shared or retried
+        self.kind = kind
+        #: headers besides the transport's own (content-type, accept, host, length)
+        self.headers: dict[str, str] = headers if headers is not None else {}
+        self._content: bytes | None = None
+
+    @property
+    def content(self) -> bytes:
+        """The body as JSON, encoded once (after the layers that may change it)."""
+        c = self._content
+        if c is None:
+            c = self._content = orjson.dumps(self.body)
+        return c
+
+    def replace_body(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self._content = None
 
 
 @dataclass(slots=True)
@@ -28,6 +72,62 @@ class RawResponse:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    #: set by a layer that already decoded it (the `subgraph_response` hooks); never shared
+    decoded: dict[str, Any] | None = None
+
+
+class Transport(Protocol):
+    """Sends one GraphQL request to one subgraph and returns its answer undecoded.
+
+    Raises `SubgraphError` subclasses for what is not an HTTP answer (unreachable,
+    timed out, too large).
+    """
+
+    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Layer:
+    """A policy over an inner transport; itself a transport."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+
+    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]:
+        return self.inner.send(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class Http1Transport:
+    """POSTs to one subgraph URL over the router's keep-alive HTTP/1.1 pool."""
+
+    __slots__ = ("_pool", "max_bytes", "name")
+
+    def __init__(
+        self, name: str, url: str, *, max_connections: int = 100, max_bytes: int | None = None
+    ) -> None:
+        self.name = name
+        self.max_bytes = max_bytes
+        self._pool = ConnectionPool(url, max_connections=max_connections)
+
+    async def send(self, request: SubgraphRequest) -> RawResponse:
+        """POST the request; the body is read up to `max_bytes` (larger is an error)."""
+        headers = telemetry.with_trace_context(request.headers)
+        try:
+            r = await self._pool.post(request.content, headers, self.max_bytes)
+        except ResponseTooLarge as exc:
+            raise SubgraphBadResponse(self.name, str(exc)) from exc
+        except OSError as exc:
+            raise SubgraphUnreachable(self.name, f"request failed: {exc!r}") from exc
+        return RawResponse(r.status, r.headers, r.body)
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
 
 
 _HEADERS = {
@@ -36,46 +136,30 @@ _HEADERS = {
 }
 
 
-class HttpTransport:
-    """POSTs to one subgraph URL over a keep-alive pool (or a given httpx client)."""
+class HttpxTransport:
+    """POSTs through a given `httpx.AsyncClient` (ASGI or mock transports in tests).
 
-    __slots__ = ("_client", "_pool", "name", "url")
+    The client belongs to whoever passed it: `aclose` leaves it open.
+    """
+
+    __slots__ = ("_client", "max_bytes", "name", "url")
 
     def __init__(
-        self,
-        name: str,
-        url: str,
-        *,
-        client: httpx.AsyncClient | None = None,
-        max_connections: int = 100,
+        self, name: str, url: str, client: httpx.AsyncClient, *, max_bytes: int | None = None
     ) -> None:
         self.name = name
         self.url = url
+        self.max_bytes = max_bytes
         self._client = client
-        self._pool = (
-            ConnectionPool(url, max_connections=max_connections) if client is None else None
-        )
 
-    async def fetch(
-        self,
-        content: bytes,
-        extra_headers: Mapping[str, str] | None = None,
-        max_bytes: int | None = None,
-    ) -> RawResponse:
-        """POST `content`; the body is read up to `max_bytes` (larger is an error)."""
-        extra_headers = telemetry.with_trace_context(extra_headers)
-        if self._pool is not None:
-            try:
-                r = await self._pool.post(content, extra_headers, max_bytes)
-            except ResponseTooLarge as exc:
-                raise SubgraphBadResponse(self.name, str(exc)) from exc
-            except OSError as exc:
-                raise SubgraphUnreachable(self.name, f"request failed: {exc!r}") from exc
-            return RawResponse(r.status, r.headers, r.body)
-        assert self._client is not None
-        headers = {**extra_headers, **_HEADERS} if extra_headers else _HEADERS
+    async def send(self, request: SubgraphRequest) -> RawResponse:
+        extra = telemetry.with_trace_context(request.headers)
+        headers = {**extra, **_HEADERS} if extra else _HEADERS
+        max_bytes = self.max_bytes
         try:
-            req = self._client.build_request("POST", self.url, content=content, headers=headers)
+            req = self._client.build_request(
+                "POST", self.url, content=request.content, headers=headers
+            )
             resp = await self._client.send(req, stream=True)
             try:
                 chunks: list[bytes] = []
@@ -96,5 +180,4 @@ class HttpTransport:
         return RawResponse(resp.status_code, resp.headers, b"".join(chunks))
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
+        return None

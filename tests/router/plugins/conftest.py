@@ -11,18 +11,12 @@ import yaml
 
 from router.server.app import create_router_app
 from router.settings import load_router_settings
-from tests.helpers import hardening_subgraphs as subgraphs
+from tests.helpers.hardening_fixtures import shop
 from tests.helpers.hardening_harness import Harness, shop_sdl
 from tests.helpers.hardening_server import SubgraphServer
 from tests.helpers.plugin_harness import MakeConfiguredRouter
 
-
-@pytest.fixture
-async def shop() -> AsyncIterator[SubgraphServer]:
-    subgraphs.reset()
-    server = await SubgraphServer(subgraphs.SCHEMAS).start()
-    yield server
-    await server.stop()
+__all__ = ["configured_router", "shop"]
 
 
 @pytest.fixture
