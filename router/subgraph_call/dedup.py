@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -49,7 +49,8 @@ class InFlight(Generic[T]):
     def __len__(self) -> int:
         return len(self._calls)
 
-    async def run(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, key: Hashable, call: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`call(*args)`, or the outcome of the identical call in flight under `key`."""
         while (shared := self._calls.get(key)) is not None:
             self.joined += 1
             if shared.future is None:
@@ -63,7 +64,7 @@ class InFlight(Generic[T]):
         mine: _Call[T] = _Call()
         self._calls[key] = mine
         try:
-            result = await call()
+            result = await call(*args)
         except Exception as exc:
             if mine.future is not None:
                 mine.future.set_exception(exc)
@@ -95,4 +96,4 @@ class DedupLayer(Layer):
         if request.kind != "query":
             return self.inner.send(request)
         key = request.content + b"\x00" + orjson.dumps(request.headers, option=orjson.OPT_SORT_KEYS)
-        return self.inflight.run(key, lambda: self.inner.send(request))
+        return self.inflight.run(key, self.inner.send, request)

@@ -117,7 +117,8 @@ class RetryLayer(Layer):
 
     async def _query(self, request: SubgraphRequest) -> RawResponse:
         s = self.settings
-        self.budget.record_request()
+        if s.enabled:  # the one 503 retry is bounded by the deadline alone: no count per call
+            self.budget.record_request()
         attempt = 0
         while True:
             raw: RawResponse | None = None
@@ -135,7 +136,7 @@ class RetryLayer(Layer):
                 wait = self._wait(raw)
             if wait is not None and attempt < (s.max_retries if s.enabled else 1):
                 delay = max(backoff_delay(s, attempt), wait) if s.enabled else wait
-                if delay < remaining() and self.budget.try_spend():
+                if delay < remaining() and (not s.enabled or self.budget.try_spend()):
                     log.info("retrying %s in %.3fs (attempt %d)", self.subgraph, delay, attempt + 2)
                     await asyncio.sleep(delay)
                     attempt += 1

@@ -117,7 +117,9 @@ class Http1Transport:
 
     async def send(self, request: SubgraphRequest) -> RawResponse:
         """POST the request; the body is read up to `max_bytes` (larger is an error)."""
-        headers = telemetry.with_trace_context(request.headers)
+        headers: Mapping[str, str] | None = request.headers
+        if telemetry.TRACING:
+            headers = telemetry.with_trace_context(headers)
         try:
             r = await self._pool.post(request.content, headers, self.max_bytes)
         except ResponseTooLarge as exc:
