@@ -12,9 +12,10 @@ enforces.
 
     with within(2.5):
         await call()        # TimeoutError once 2.5 s have passed
-        remaining()         # seconds left before the nearest enclosing deadline
+        remaining()         # seconds left before the outermost enclosing deadline
 
-`remaining()` is read through a context variable, so tasks spawned inside a
+`remaining()` is the outermost scope's (the request's deadline, which per-call
+timeouts nest in), read through a context variable, so tasks spawned inside a
 scope (parallel fetches) see the deadline of the request that spawned them.
 """
 
@@ -57,7 +58,7 @@ class _Sweeper:
 
 _sweepers: dict[asyncio.AbstractEventLoop, _Sweeper] = {}
 
-#: loop time of the nearest enclosing deadline (inf: none)
+#: loop time of the outermost enclosing deadline (inf: none)
 _deadline: ContextVar[float] = ContextVar("router_deadline", default=math.inf)
 
 
@@ -87,8 +88,8 @@ class _Scope:
     def __enter__(self) -> _Scope:
         self._cancelling = self._task.cancelling()
         self._sweeper.add(self)
-        outer = _deadline.get()
-        self._token = _deadline.set(self.when if self.when < outer else outer)
+        if _deadline.get() == math.inf:  # the outermost scope: the request's deadline
+            self._token = _deadline.set(self.when)
         return self
 
     def expire(self) -> None:
@@ -118,7 +119,7 @@ def within(seconds: float) -> _Scope:
 
 
 def remaining() -> float:
-    """Seconds before the nearest enclosing `within` scope expires (inf outside any)."""
+    """Seconds before the outermost enclosing `within` scope expires (inf outside any)."""
     when = _deadline.get()
     if when == math.inf:
         return math.inf

@@ -17,6 +17,7 @@ variant's median CPU per request and its difference to the first variant.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import statistics
@@ -110,9 +111,15 @@ def _worker(args: argparse.Namespace) -> None:
 
     async def run() -> dict[str, float]:
         await drive(bodies[: args.warmup])
+        profile = cProfile.Profile() if args.profile else None
+        if profile is not None:
+            profile.enable()
         c0, t0 = time.process_time(), time.perf_counter()
         await drive(bodies[args.warmup :])
         c1, t1 = time.process_time(), time.perf_counter()
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
         await app.state.router.aclose()
         if client is not None:
             await client.aclose()
@@ -158,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         "the count does not depend on the machine's load)",
     )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--profile", help=argparse.SUPPRESS)  # worker: cProfile stats to this file
     p.add_argument("--sdl", help=argparse.SUPPRESS)
     p.add_argument("--text", help=argparse.SUPPRESS)
     p.add_argument("--marker", help=argparse.SUPPRESS)

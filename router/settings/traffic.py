@@ -89,7 +89,7 @@ class RetrySettings(BaseModel):
         default=True,
         description="With retries off, a query answered 503 with `Retry-After` (seconds or an "
         "HTTP date) is still retried once after that wait, if the wait is within "
-        "max_retry_after_s, ends before the request's deadline and the budget allows it.",
+        "max_retry_after_s and ends before the request's deadline.",
     )
     budget_ratio: float = Field(
         default=0.2,

@@ -5,9 +5,10 @@ retried on the configured statuses, connection errors (and timeouts if asked)
 with full-jitter exponential back-off, up to `max_retries`. Without it, one
 case is still retried once: a 503 that says when to come back (`Retry-After`,
 seconds or an HTTP date). Either way a retry must fit the request's deadline
-(the wait must end before it), a `Retry-After` may not exceed
-`max_retry_after_s`, and the retry budget must allow it, so retries cannot
-multiply the load on a failing subgraph.
+(the wait must end before it) and a `Retry-After` may not exceed
+`max_retry_after_s`; with `retry.enabled` the retry budget must allow it too,
+so retries cannot multiply the load on a failing subgraph (the one 503 retry
+can at most double it, for calls the subgraph asked to have repeated).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -110,12 +111,9 @@ class RetryLayer(Layer):
         self.budget = budget
         self.subgraph = subgraph
 
-    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]:
+    async def send(self, request: SubgraphRequest) -> RawResponse:
         if request.kind != "query":  # a mutation is never retried
-            return self.inner.send(request)
-        return self._query(request)
-
-    async def _query(self, request: SubgraphRequest) -> RawResponse:
+            return await self.inner.send(request)
         s = self.settings
         if s.enabled:  # the one 503 retry is bounded by the deadline alone: no count per call
             self.budget.record_request()
@@ -133,6 +131,8 @@ class RetryLayer(Layer):
             except SubgraphUnreachable as exc:
                 error, wait = exc, 0.0 if s.enabled and s.on_connection_error else None
             else:
+                if raw.status < 400:  # the usual answer, before any retry decision
+                    return raw
                 wait = self._wait(raw)
             if wait is not None and attempt < (s.max_retries if s.enabled else 1):
                 delay = max(backoff_delay(s, attempt), wait) if s.enabled else wait
@@ -150,8 +150,6 @@ class RetryLayer(Layer):
         """The least wait before retrying this answer; None if it is not retried."""
         s = self.settings
         status = raw.status
-        if status < 400:
-            return None
         if not s.enabled:
             if status != 503 or not s.on_503_with_retry_after:
                 return None

@@ -39,30 +39,23 @@ __all__ = [
 class SubgraphRequest:
     """One GraphQL request on its way down the stack (each layer may change it)."""
 
-    __slots__ = ("_content", "body", "headers", "kind")
+    __slots__ = ("body", "content", "headers", "kind")
 
     def __init__(
         self, body: dict[str, Any], kind: str, headers: dict[str, str] | None = None
     ) -> None:
         #: {"query", "variables"?}
         self.body = body
+        #: the body as JSON (`replace_body` keeps the two in step)
+        self.content = orjson.dumps(body)
         #: the fetch's operation kind (`query`, `mutation`): only queries are shared or retried
         self.kind = kind
         #: headers besides the transport's own (content-type, accept, host, length)
         self.headers: dict[str, str] = headers if headers is not None else {}
-        self._content: bytes | None = None
-
-    @property
-    def content(self) -> bytes:
-        """The body as JSON, encoded once (after the layers that may change it)."""
-        c = self._content
-        if c is None:
-            c = self._content = orjson.dumps(self.body)
-        return c
 
     def replace_body(self, body: dict[str, Any]) -> None:
         self.body = body
-        self._content = None
+        self.content = orjson.dumps(body)
 
 
 @dataclass(slots=True)
