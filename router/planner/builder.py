@@ -150,7 +150,7 @@ class GroupBuilder:
     def _field_def(self, type_name: str, field_name: str) -> GraphQLField:
         t = self.sg.schema.get_type(type_name)
         if isinstance(t, GraphQLObjectType | GraphQLInterfaceType):
-            f = t.fields.get(field_name)
+            f: GraphQLField | None = t.fields.get(field_name)
             if f is not None:
                 return f
         raise PlanningError(f"unknown field {type_name}.{field_name}")
