@@ -18,6 +18,7 @@ from router.http.rest import rest_routes
 from router.http.websocket import graphql_ws_endpoint
 from router.request.pipeline import Router
 from router.server import heap
+from router.server.head_guard import GUARDED, request_done
 from router.server.plugins import plugin_chain
 from router.settings import RouterSettings
 from router.telemetry import metrics_endpoint
@@ -89,15 +90,19 @@ class RouterApp:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["path"] == "/graphql"
-            and scope["method"] in ("POST", "GET")
-            and not (self._cors and _has_origin(scope))
-        ):
-            await self._graphql(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        try:
+            if (
+                scope["type"] == "http"
+                and scope["path"] == "/graphql"
+                and scope["method"] in ("POST", "GET")
+                and not (self._cors and _has_origin(scope))
+            ):
+                await self._graphql(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            if GUARDED:  # connections' heads are guarded: the next one on this one is due
+                request_done(scope)
 
 
 def _has_origin(scope: Scope) -> bool:
