@@ -6,9 +6,9 @@
 |                   | `http_operations`     | body parsed into operations (auth, rate limit, APQ) |
 |                   | `http_response`       | a JSON answer, before it is sent                  |
 | 2. request        | `graphql_request`     | one operation parsed and validated, before planning |
-|                   | `graphql_response`    | one operation's JSON answer (redaction)           |
+|                   | `graphql_response`    | one operation's JSON answer                       |
 | 3. execution      | `execution_request`   | the plan is made, nothing fetched yet             |
-|                   | `execution_response`  | each payload (plan exposure)                      |
+|                   | `execution_response`  | each payload (redaction, plan exposure)           |
 | 4. subgraph_call  | `subgraph_request`    | headers and body, before the policy and transport |
 |                   | `subgraph_response`   | the decoded answer                                |
 
