@@ -18,7 +18,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from router.plugins import PluginError
-from router.server import heap
+from router.server import head_guard, heap
 from router.server.app import create_router_app
 from router.server.coalescing_loop import LOOP
 from router.server.watch import SupergraphFileWatcher, WatchLifespan
@@ -83,6 +83,8 @@ def serve(
         watcher = SupergraphFileWatcher(supergraph, application.state.router.reload, sdl)
         served = WatchLifespan(application, lambda: watcher.run(watch_interval))
     heap.tune_for_serving()
+    # header count, size and read time: checked at the connection (uvicorn has no option)
+    head_guard.configure(head_guard.HeadLimits.of(settings.limits))
     uvicorn.run(
         served,
         host=host,

@@ -177,10 +177,12 @@ class RestApi:
                 "'content-type' header must be application/json",
                 ErrorCode.INVALID_CONTENT_TYPE_HEADER,
             )
+        limits = self.router.settings.limits
         raw = await read_body(
             request.headers.get("content-length"),
             request.receive,
-            self.router.settings.limits.http_max_request_bytes,
+            limits.http_max_request_bytes,
+            limits.http_body_read_timeout_s,
         )
         if not raw.strip():
             raise RequestRejected(400, "request body is empty: send a JSON document")
