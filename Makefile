@@ -34,7 +34,7 @@ pytest: setup
 STRAWBERRY_LOWEST := 0.319.0
 LOWEST := .strawberry-lowest
 STRAWBERRY_TESTS := tests/test_public_api.py tests/foundation/test_kit.py tests/subgraphs \
-	tests/foundation/test_kit_lean_graphql.py tests/dialogue/test_dialogue_app.py
+	tests/foundation/test_kit_lean_graphql.py
 
 $(LOWEST)/.installed-$(STRAWBERRY_LOWEST): $(STAMP)
 	rm -rf $(LOWEST)
