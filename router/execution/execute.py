@@ -48,7 +48,7 @@ class ExecutionState:
 async def run_plan(node: PlanNode | None, state: ExecutionState) -> None:
     """Walk the nodes that finish once: fetches, their sequences, parallels and conditions.
 
-    `Defer` and `Subscription` deliver several payloads: `walk.py` runs them.
+    `Defer` and `Subscription` deliver several payloads: `streams.py` walks them.
     """
     if node is None:
         return
