@@ -15,10 +15,16 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from graphql import parse
 
+from router.execution.prepared import PreparedRequest
+from router.planner import QueryPlanner, Subscription
+from router.planner.operation import select_operation
 from router.request.pipeline import Router
 from router.settings import RouterSettings
+from router.supergraph import load_supergraph
 from tests.helpers import pipeline_subgraphs as subgraphs
+from tests.helpers import stream_subgraphs
 from tests.helpers.supergraph_fixture import load_fixture
 
 SUPERGRAPH = load_fixture("pipeline.graphql")
@@ -195,3 +201,29 @@ async def test_entity_data_null_without_errors_is_an_error_on_each_object() -> N
     assert err["message"] == (
         "subgraph 'nlu' answered no data and no errors for Turn.understanding"
     )
+
+
+CHAT_SDL = stream_subgraphs.supergraph("http://chat/graphql", "http://users/graphql")
+CHAT = QueryPlanner(load_supergraph(CHAT_SDL))
+SUBSCRIPTIONS = stream_subgraphs.CONDITIONAL_SUBSCRIPTIONS
+
+
+@pytest.mark.parametrize("query", SUBSCRIPTIONS)
+async def test_prepared_subscriptions_decide_root_conditions(query: str) -> None:
+    router = Router(CHAT_SDL, RouterSettings())  # nothing is fetched: prepare only
+    try:
+        for p in (True, False):
+            prepared = await router.prepare(query, None, {"p": p})
+            assert isinstance(prepared, PreparedRequest)
+            assert prepared.subscription and not prepared.incremental
+            node = prepared.node
+            assert isinstance(node, Subscription)
+            doc = parse(query)
+            op = select_operation(doc, None)
+            assert op is not None
+            fixed = CHAT.plan(doc, op, {"p": p}).plan.node
+            assert isinstance(fixed, Subscription)
+            assert node.primary == fixed.primary
+            assert prepared.context.conditions == {"p": p}
+    finally:
+        await router.aclose()

@@ -22,6 +22,7 @@ from router.planner.operation import select_operation
 from router.planner.plan import PlanNode
 from router.planner.selection import SelNode, assign_wire_keys, renames
 from router.supergraph import load_supergraph
+from tests.helpers import stream_subgraphs
 from tests.helpers.supergraph_fixture import load_fixture
 
 PRODUCTS = QueryPlanner(load_supergraph(load_fixture("products.graphql")))
@@ -206,3 +207,21 @@ def test_renames_are_a_typed_frozen_structure() -> None:
     with pytest.raises(AttributeError):
         sub.fields[0].key = "w"  # type: ignore[misc]
     assert rn.to_dict() == {"fragments": [["B", {"fields": [[sub.fields[0].wire, "v", None]]}]]}
+
+
+CHAT_SDL = stream_subgraphs.supergraph("http://chat/graphql", "http://users/graphql")
+CHAT = QueryPlanner(load_supergraph(CHAT_SDL))
+SUBSCRIPTIONS = stream_subgraphs.CONDITIONAL_SUBSCRIPTIONS
+
+
+@pytest.mark.parametrize("query", SUBSCRIPTIONS)
+def test_a_subscription_branches_too(query: str) -> None:
+    doc, op = _parsed(query)
+    planned = CHAT.plan(doc, op, {})
+    assert planned.branch_variables == ("p",)
+    whole = planned.plan.to_dict()
+    assert _conditions(whole)
+    for p in (True, False):
+        fixed = CHAT.plan(doc, op, {"p": p}).plan.to_dict()
+        assert fixed["node"]["kind"] == "Subscription"
+        assert _decide(whole["node"], {"p": p}) == _decide(fixed["node"], {"p": p})
