@@ -3,7 +3,9 @@
 Where the two plans agree they are shared; where they differ a `Condition`
 node picks the side at run time. The two plans are compared step by step:
 equal leading and trailing stages of a `Sequence`, equal members of a
-`Parallel` and the primary fetch of a `Subscription` are kept once.
+`Parallel` and the primary fetch of a `Subscription` are kept once. Two `Defer`
+roots that differ sit side by side under a `Condition`, their deferred ids
+made unique (`offset_deferred`) so one id map serves both.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from router.planner.plan import (
     Subscription,
 )
 
-__all__ = ["merge_branches", "renumber"]
+__all__ = ["merge_branches", "offset_deferred", "renumber"]
 
 
 def merge_branches(variable: str, yes: PlanNode | None, no: PlanNode | None) -> PlanNode | None:
@@ -87,8 +89,21 @@ def _renumber(node: PlanNode | None, ids: count[int]) -> PlanNode | None:
     if isinstance(node, Subscription):
         primary = dataclasses.replace(node.primary, id=next(ids))
         return Subscription(primary, _renumber(node.rest, ids))
-    assert not isinstance(node, Defer), "plans with @defer do not branch"
+    if isinstance(node, Defer):
+        deferred = tuple(dataclasses.replace(d, node=_renumber(d.node, ids)) for d in node.deferred)
+        return Defer(_renumber(node.primary, ids), deferred)
     return node
+
+
+def offset_deferred(node: PlanNode | None, offset: int) -> PlanNode | None:
+    """A `Defer` root with its deferred ids moved by `offset` (unique across branches)."""
+    if not isinstance(node, Defer) or not offset:
+        return node
+    deferred = tuple(
+        dataclasses.replace(d, id=d.id + offset, depends=d.depends + offset if d.depends else 0)
+        for d in node.deferred
+    )
+    return Defer(node.primary, deferred)
 
 
 def _renumbered(node: PlanNode, ids: count[int]) -> PlanNode:

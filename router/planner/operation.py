@@ -86,24 +86,13 @@ def condition_variables(doc: DocumentNode) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _uses_defer(node: Any) -> bool:
-    for d in getattr(node, "directives", None) or ():
-        if d.name.value == "defer":
-            return True
-    ss = getattr(node, "selection_set", None)
-    return ss is not None and any(_uses_defer(s) for s in ss.selections)
-
-
 def branch_variables(doc: DocumentNode, op: OperationDefinitionNode, limit: int) -> tuple[str, ...]:
     """The `@skip`/`@include` variables of `op` that its plan branches on (`Condition`).
 
-    At most `limit` of them (a plan holds every combination of their values);
-    none when the document uses `@defer` outside a subscription (a `Defer`
-    plan is made per value of its conditions). The other condition variables
-    are decided when the plan is made: their values are part of the cache key.
+    At most `limit` of them (a plan holds every combination of their values).
+    The other condition variables (`@defer(if:)`'s among them) are decided
+    when the plan is made: their values are part of the cache key.
     """
-    if op.operation.value != "subscription" and any(_uses_defer(d) for d in doc.definitions):
-        return ()
     defined = {vd.variable.name.value for vd in op.variable_definitions or ()}
     names: list[str] = []
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, print_ast
 
 from router.planner.assemble import assemble_plan
-from router.planner.branch import merge_branches, renumber
+from router.planner.branch import merge_branches, offset_deferred, renumber
 from router.planner.builder import GroupBuilder, PlanningError
 from router.planner.defer import DeferInfo
 from router.planner.operation import OperationContext, branch_variables, condition_variables
@@ -105,11 +105,14 @@ class QueryPlanner:
         if not names:
             return self._plan(doc, op, dict(conditions))
         plans: dict[tuple[bool, ...], PlannedOperation] = {}
+        defers: dict[int, DeferInfo] = {}
 
         def branch(i: int, values: tuple[bool, ...], conds: dict[str, bool]) -> PlanNode | None:
             if i == len(names):
                 planned = plans[values] = self._plan(doc, op, conds)
-                return planned.plan.node
+                offset = max(defers, default=0)
+                defers.update((k + offset, info) for k, info in planned.defers.items())
+                return offset_deferred(planned.plan.node, offset)
             yes = branch(i + 1, (*values, True), {**conds, names[i]: True})
             no = branch(i + 1, (*values, False), {**conds, names[i]: False})
             return merge_branches(names[i], yes, no)
@@ -120,7 +123,7 @@ class QueryPlanner:
             QueryPlan(node, first.plan.operation_kind),
             first.context,
             first.root_type,
-            first.defers,
+            defers,
             tuple(names),
             {values: p.context for values, p in plans.items()},
         )

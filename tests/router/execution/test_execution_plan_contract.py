@@ -18,6 +18,7 @@ import pytest
 from graphql import parse
 
 from router.execution.prepared import PreparedRequest
+from router.execution.streams import stream_payloads
 from router.planner import QueryPlanner, Subscription
 from router.planner.operation import select_operation
 from router.request.pipeline import Router
@@ -25,6 +26,7 @@ from router.settings import RouterSettings
 from router.supergraph import load_supergraph
 from tests.helpers import pipeline_subgraphs as subgraphs
 from tests.helpers import stream_subgraphs
+from tests.helpers.multipart import merge_incremental
 from tests.helpers.supergraph_fixture import load_fixture
 
 SUPERGRAPH = load_fixture("pipeline.graphql")
@@ -227,3 +229,28 @@ async def test_prepared_subscriptions_decide_root_conditions(query: str) -> None
             assert prepared.context.conditions == {"p": p}
     finally:
         await router.aclose()
+
+
+DEFERRED = """
+query D($id: ID!, $r: Boolean!) {
+  turn(id: $id) { id reply @include(if: $r) ... @defer(label: "later") { action words: text } }
+}
+"""
+
+
+async def test_a_deferred_plan_under_a_condition_streams_each_side(router: Router) -> None:
+    for tid, r in [("t1", True), ("t2", False), ("t3", False), ("t1", True)]:
+        prepared = await router.prepare(DEFERRED, "D", {"id": tid, "r": r})
+        assert isinstance(prepared, PreparedRequest) and prepared.incremental
+        # each payload as a transport frames it, when it is yielded
+        payloads = [orjson.loads(orjson.dumps(p)) async for p in stream_payloads(prepared)]
+        assert payloads[0]["hasNext"] is True and payloads[-1]["hasNext"] is False
+        (item,) = [i for p in payloads[1:] for i in p.get("incremental", ())]
+        assert item["label"] == "later" and item["path"] == ["turn"]
+        intent = "book" if "book" in TEXTS[tid] else "chitchat"
+        want: dict[str, Any] = {"id": tid, "action": f"act_{intent}", "words": TEXTS[tid]}
+        if r:
+            want["reply"] = f"reply to act_{intent}"
+        assert payloads[0]["data"]["turn"] == {k: want[k] for k in ("id", "reply") if k in want}
+        assert merge_incremental(payloads) == {"turn": want}
+    assert router.snapshot.planner.last_was_hit  # one plan for both values of $r

@@ -29,25 +29,18 @@ PRODUCTS = QueryPlanner(load_supergraph(load_fixture("products.graphql")))
 PIPELINE = QueryPlanner(load_supergraph(load_fixture("pipeline.graphql")))
 
 
-def _decide(node: dict[str, Any] | None, values: dict[str, bool]) -> Any:
-    """The plan dict as a request with `values` runs it: conditions decided, ids dropped."""
-    if node is None:
-        return None
-    if node["kind"] == "Condition":
+def _decide(node: Any, values: dict[str, bool]) -> Any:
+    """The plan dict as a request with `values` runs it: conditions decided, fetch ids dropped."""
+    if isinstance(node, list):
+        return [x for x in (_decide(n, values) for n in node) if x is not None]
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("kind")
+    if kind == "Condition":
         side = "ifClause" if values[node["condition"]] else "elseClause"
         return _decide(node.get(side), values)
-    out: dict[str, Any] = {}
-    for k, v in node.items():
-        if k == "id":
-            continue
-        if isinstance(v, dict) and "kind" in v:
-            out[k] = _decide(v, values)
-        elif k == "nodes":
-            kids = [_decide(n, values) for n in v]
-            out[k] = [n for n in kids if n is not None]
-        else:
-            out[k] = v
-    if node["kind"] in ("Sequence", "Parallel"):
+    out = {k: _decide(v, values) for k, v in node.items() if not (k == "id" and kind == "Fetch")}
+    if kind in ("Sequence", "Parallel"):
         kids = out["nodes"]
         if not kids:
             return None
@@ -151,16 +144,37 @@ def test_the_cache_key_leaves_skip_include_values_out() -> None:
     assert seen[0].context_for({"p": True}) is not seen[0].context_for({"p": False})
 
 
-def test_documents_with_defer_keep_their_conditions_in_the_key() -> None:
-    doc, op = _parsed(
-        'query($p: Boolean!) { turn(id: "t1") { id reply @include(if: $p) ... @defer { action } } }'
+def test_defer_plans_branch_and_defer_if_values_key_the_cache() -> None:
+    q = (
+        'query($p: Boolean!, $d: Boolean!) { turn(id: "t1") { id reply @include(if: $p) '
+        "... @defer { action } ... @defer(if: $d) { text } } }"
     )
-    assert PIPELINE.fixed_variables(doc, op) == ("p",)
+    doc, op = _parsed(q)
+    assert PIPELINE.fixed_variables(doc, op) == ("d",)
     cache = CachingPlanner(PIPELINE)
-    yes = cache.plan(doc, op, {"p": True}, cache_key=("d", None))
-    no = cache.plan(doc, op, {"p": False}, cache_key=("d", None))
-    assert yes is not no
-    assert not _conditions(yes.plan.to_dict())
+    planned = {
+        (p, d): cache.plan(doc, op, {"p": p, "d": d}, cache_key=("d", None))
+        for p in (True, False)
+        for d in (True, False)
+    }
+    assert planned[True, True] is planned[False, True]
+    assert planned[True, False] is planned[False, False]
+    assert planned[True, True] is not planned[True, False]
+    for d in (True, False):
+        whole = planned[True, d]
+        assert whole.branch_variables == ("p",)
+        (cond,) = _conditions(whole.plan.to_dict())  # two Defer roots, one per value of $p
+        ids = [x["id"] for side in ("ifClause", "elseClause") for x in cond[side]["deferred"]]
+        assert len(ids) == len(set(ids)) == len(whole.defers)
+        for p in (True, False):
+            fixed = PIPELINE.plan(doc, op, {"p": p, "d": d})
+            mine = _decide(whole.plan.to_dict()["node"], {"p": p})
+            theirs = _decide(fixed.plan.to_dict()["node"], {"p": p})
+            for part in (mine, theirs):
+                for x in part["deferred"]:
+                    x.pop("id")
+                    x.pop("depends")
+            assert mine == theirs
 
 
 def _fetches(node: PlanNode | None) -> list[Fetch]:
