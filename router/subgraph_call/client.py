@@ -17,6 +17,7 @@ import orjson
 
 from router.context import current_request
 from router.errors import SubgraphBadResponse
+from router.planner.plan import OperationKind
 from router.plugins import PluginChain, Reject, SubgraphRequestContext, SubgraphResponseContext
 from router.subgraph_call.policy import SubgraphPolicy
 from router.subgraph_call.sanitize import sanitize_errors
@@ -51,7 +52,10 @@ class SubgraphClient:
         self._hooked = bool(self._on_request or self._on_response)
         self.transport = HttpTransport(name, url, client=client, max_connections=max_connections)
 
-    async def request(self, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+    async def request(
+        self, query: str, variables: dict[str, Any] | None, kind: OperationKind = "query"
+    ) -> dict[str, Any]:
+        """One GraphQL request; `kind` is the fetch's operation kind, from the plan."""
         body: dict[str, Any] = {"query": query}
         if variables:
             body["variables"] = variables
