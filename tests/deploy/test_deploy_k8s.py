@@ -23,6 +23,7 @@ from tests.helpers.deploy import (
     ROUTER_YAML,
     k8s_documents,
     k8s_manifests,
+    load_chorus_config,
     load_script,
     parse_chorus,
     router_port,
@@ -145,6 +146,14 @@ def _configmap_file(manifests: Manifests, name: str, target: Path) -> Path:
             if (key or Path(source).name) == target.name:
                 return K8S / source
     raise AssertionError(f"no ConfigMap mounted for {name} holds {target}")
+
+
+@pytest.mark.parametrize("name", sorted(subgraph_ports()))
+def test_a_subgraph_pod_waits_for_the_models_it_serves(manifests: Manifests, name: str) -> None:
+    (init,) = _pod(manifests, name)["spec"]["initContainers"]
+    args = load_script(DOCKER / "seed_models.py").build_parser().parse_args(init["args"])
+    models = load_chorus_config()["subgraphs"][name].get("models") or {}
+    assert args.command == "wait" and sorted(args.model) == sorted(models)
 
 
 def test_router_deployment_serves_the_supergraph_from_a_configmap(manifests: Manifests) -> None:
