@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+import yaml
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from router.http.rest import RestConfigError
 from router.plugins import PluginError
 from router.server import head_guard, heap
 from router.server.app import create_router_app
@@ -60,11 +62,11 @@ def serve(
             if router_config
             else RouterSettings(**overrides)
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         raise StartupError(f"router settings: {exc}") from exc
     try:
         application = create_router_app(sdl, settings=settings)
-    except PluginError as exc:
+    except (PluginError, RestConfigError) as exc:
         raise StartupError(f"router settings: {exc}") from exc
     for spec in static:
         prefix, sep, directory = spec.partition("=")
