@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from models.resources import resolve
+
+C = TypeVar("C")
 
 
 class TrainerError(ValueError):
@@ -197,6 +199,25 @@ class Trainer:
                 if value is not None:
                     values[option.name] = option.coerce(value, base_dir)
         return values
+
+
+def config_from(config: type[C], params: Mapping[str, Any], **renamed: str) -> C:
+    """A training config dataclass from a trainer's typed `params`.
+
+    Each field of `config` takes the parameter of its name, or the one `renamed` maps
+    it to (`learning_rate="lr"`); a field without a parameter keeps its default, and a
+    parameter without a field is left alone (it is for the trainer itself). So a trainer
+    lists only where its option names differ from its config's, not every field again.
+    """
+    names = {f.name for f in fields(config)}  # type: ignore[arg-type]
+    unknown = sorted(set(renamed) - names)
+    if unknown:
+        raise TrainerError(f"{config.__name__} has no field {unknown[0]!r}")
+    missing = sorted(v for v in renamed.values() if v not in params)
+    if missing:
+        raise TrainerError(f"no parameter {missing[0]!r} for {config.__name__}")
+    keys = {name: renamed.get(name, name) for name in names}
+    return config(**{name: params[key] for name, key in keys.items() if key in params})
 
 
 def file_hash(path: Path) -> str:

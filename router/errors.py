@@ -35,6 +35,10 @@ class ErrorCode(StrEnum):
     # request shape and transport (the HTTP stage)
     BAD_REQUEST = "BAD_REQUEST"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    #: 431: too many request headers, or too large (the connection's head guard)
+    REQUEST_HEADER_FIELDS_TOO_LARGE = "REQUEST_HEADER_FIELDS_TOO_LARGE"
+    #: 408: the request body did not arrive in time
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     INVALID_ACCEPT_HEADER = "INVALID_ACCEPT_HEADER"
     INVALID_CONTENT_TYPE_HEADER = "INVALID_CONTENT_TYPE_HEADER"
     CSRF_ERROR = "CSRF_ERROR"

@@ -4,13 +4,17 @@ In `docker/` (each file only when the project has it): a health-gated compose
 service, which every service waiting for all subgraphs (the router) now waits for
 too; the `docker/supergraph.yaml` entry; the port in the image's `EXPOSE`; a
 Kubernetes manifest (Deployment, Service, HorizontalPodAutoscaler, probes) listed
-in the kustomization; the Prometheus scrape target. After the write,
+in the kustomization; the Prometheus scrape target. The models the subgraph
+declares (chorus.yaml `models:`, e.g. from `--model`) are trained into the image
+(a `chorus train NAME` in the Dockerfile's build-time training), and its pod waits
+until they are registered (the init container's `--model NAME`). After the write,
 `docker/build_supergraph.py` composes the committed `docker/k8s/supergraph.graphql`
 again, which also proves that the new subgraph composes with the others.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -46,8 +50,12 @@ class Deploy:
     def apply(self, ctx: Context, slots: Slots, plan: Plan) -> None:
         if not (ctx.root / "docker").is_dir():
             return
-        for step in (_compose, _docker_supergraph, _dockerfile, _kubernetes, _prometheus):
-            step(ctx, plan)
+        models = list(slots.config.get("models") or {})
+        _compose(ctx, plan)
+        _docker_supergraph(ctx, plan)
+        _dockerfile(ctx, plan, models)
+        _kubernetes(ctx, plan, models)
+        _prometheus(ctx, plan)
         script, committed = ctx.root / BUILD_SUPERGRAPH, ctx.root / COMMITTED_SUPERGRAPH
         if script.is_file() and committed.is_file():
             plan.update(committed, committed.read_text())  # restored if composing fails
@@ -159,12 +167,15 @@ def _docker_supergraph(ctx: Context, plan: Plan) -> None:
     plan.update(path, add_mapping_entry(text, "subgraphs", ctx.name, entry))
 
 
-def _dockerfile(ctx: Context, plan: Plan) -> None:
-    """The port joins the `EXPOSE` line that lists the subgraphs' ports."""
+def _dockerfile(ctx: Context, plan: Plan, models: list[str]) -> None:
+    """The port joins the `EXPOSE` line that lists the subgraphs' ports; each model gets a
+    `chorus train NAME` after the image's last one (the build-time training)."""
     path = _file(ctx, plan, DOCKERFILE)
     if path is None:
         return
     lines = lines_of(plan.text(path))
+    if models:
+        _train_at_build(lines, models, plan)
     ports = {str(sub.get("port")) for sub in ctx.existing_subgraphs.values()}
     expose = re.compile(r"^EXPOSE\s+(.*?)\s*$")
     found = [
@@ -178,7 +189,32 @@ def _dockerfile(ctx: Context, plan: Plan) -> None:
     plan.update(path, "".join(lines))
 
 
-def _kubernetes(ctx: Context, plan: Plan) -> None:
+_TRAIN = re.compile(r"^(\s*&&\s*)chorus train (\S+).*\\\s*$")
+
+
+def _train_at_build(lines: list[str], models: list[str], plan: Plan) -> None:
+    """Insert `&& chorus train NAME \\` after the last such line of a RUN chain."""
+    found = [(i, m) for i, line in enumerate(lines) if (m := _TRAIN.match(line))]
+    if not found:
+        names = ", ".join(models)
+        plan.notes.append(
+            f"skipped      {DOCKERFILE} (no `chorus train` line to add {names} to: "
+            "train it at build time by hand)"
+        )
+        return
+    trained = {m[2] for _, m in found}
+    last, match = found[-1]
+    new = [f"{match[1]}chorus train {name} \\\n" for name in models if name not in trained]
+    lines[last + 1 : last + 1] = new
+
+
+def _wait_args(models: list[str]) -> str:
+    """The init container's arguments: migrations at head and the models registered."""
+    args = ["wait", *(a for name in models for a in ("--model", name)), "--timeout", "900"]
+    return json.dumps(args)
+
+
+def _kubernetes(ctx: Context, plan: Plan, models: list[str]) -> None:
     path = _file(ctx, plan, KUSTOMIZATION)
     if path is None:
         return
@@ -191,7 +227,12 @@ def _kubernetes(ctx: Context, plan: Plan) -> None:
     listed = _deployed(ctx, [files[r] for r in resources if r in files], KUSTOMIZATION)
     model_file = f"{listed[-1]}.yaml"
     image = _image(path.parent / model_file, listed[-1])
-    values = {"name": ctx.name, "port": str(ctx.port), "image": image}
+    values = {
+        "name": ctx.name,
+        "port": str(ctx.port),
+        "image": image,
+        "wait_args": _wait_args(models),
+    }
     plan.create(path.parent / manifest, render("deploy/k8s-subgraph.yaml.tmpl", values))
     text = add_sequence_item(
         text, ["resources"], f"- {manifest}\n", manifest, after=resources.index(model_file)

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from models.trainers import Evaluation, Option, Trainer, TrainJob, TrainProgress, TrainResult
+from models.trainers import (
+    Evaluation,
+    Option,
+    Trainer,
+    TrainJob,
+    TrainProgress,
+    TrainResult,
+    config_from,
+)
 
 
 def _templates(data: Path | None, params: Mapping[str, Any]) -> Any:
@@ -31,17 +39,14 @@ def train(job: TrainJob) -> TrainResult:
     from models.generation.training import TrainingConfig, train_generator
 
     templates = _templates(job.data, job.params)
-    p = job.params
-    config = TrainingConfig(
-        seed=p["seed"],
-        max_steps=p["max_steps"],
-        time_budget_s=p["time_budget"],
-        batch_size=p["batch_size"],
-        learning_rate=p["lr"],
-        n_layer=p["layers"],
-        n_embd=p["width"],
-        n_head=p["heads"],
-        threads=threads,
+    config = config_from(
+        TrainingConfig,
+        job.params,
+        time_budget_s="time_budget",
+        learning_rate="lr",
+        n_layer="layers",
+        n_embd="width",
+        n_head="heads",
     )
     data_name = job.data.name if job.data else "?"
     job.progress(

@@ -16,7 +16,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.trainers import Evaluation, Option, Trainer, TrainJob, TrainProgress, TrainResult
+from models.trainers import (
+    Evaluation,
+    Option,
+    Trainer,
+    TrainJob,
+    TrainProgress,
+    TrainResult,
+    config_from,
+)
 
 if TYPE_CHECKING:
     from models.nlu.training import Progress
@@ -70,13 +78,8 @@ def train(job: TrainJob) -> TrainResult:
     from models.nlu.training import TrainConfig, train_nlu
 
     training_set = load_training_set(job.data)
-    seed = int(job.params["seed"])
-    config = TrainConfig(
-        epochs=job.params["epochs"],
-        seed=seed,
-        batch_size=job.params["batch_size"],
-        lr=job.params["lr"],
-    )
+    config = config_from(TrainConfig, job.params)  # epochs, seed, batch_size, lr
+    seed = config.seed
     job.progress(
         TrainProgress(
             message=f"training {job.name} {job.version} on {job.data} "

@@ -36,7 +36,16 @@ from .merged import (
     SInput,
     SType,
 )
-from .model import ROOT_NAMES, FieldDef, InputValue, Kind, Subgraph, TypeDef, named_type
+from .model import (
+    ROOT_NAMES,
+    AppliedDirective,
+    FieldDef,
+    InputValue,
+    Kind,
+    Subgraph,
+    TypeDef,
+    named_type,
+)
 from .typeref import merge_types
 
 
@@ -560,7 +569,7 @@ class _Merger:
     def composed_names(self) -> set[str]:
         return {n for s in self.subgraphs for n in s.composed_directives}
 
-    def composed(self, directives: list) -> list:
+    def composed(self, directives: list[AppliedDirective]) -> list[AppliedDirective]:
         names = self.composed_names()
         out = []
         seen: set[str] = set()

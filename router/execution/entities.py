@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from router.planner.plan import RequiredField, RequiredSelection
+from router.planner.plan import Renames, RequiredField, RequiredSelection
 
-__all__ = ["Applies", "apply_renames", "build_representation", "deep_merge", "objects_at"]
+__all__ = [
+    "Applies",
+    "MissingInput",
+    "apply_renames",
+    "build_representation",
+    "deep_merge",
+    "objects_at",
+]
 
 Applies = Callable[[str | None, str], bool]
 Path = list[str | int]
@@ -55,9 +62,26 @@ class _Missing(Exception):
     """A required value is absent: the object cannot be represented."""
 
 
+class MissingInput(Exception):
+    """A top-level input of the representation is absent (its fetch failed, or gave null).
+
+    `type_condition` and `name` say which one, for the error on the fields the
+    skipped fetch would have filled.
+    """
+
+    def __init__(self, type_condition: str | None, name: str) -> None:
+        super().__init__(name)
+        self.type_condition = type_condition
+        self.name = name
+
+
 def build_representation(
     obj: dict[str, Any], requires: Sequence[RequiredSelection], applies: Applies
 ) -> dict[str, Any] | None:
+    """The `_entities` representation of `obj`; None when no selection applies to its type.
+
+    Raises `MissingInput` when a field the representation needs is absent.
+    """
     typename = obj.get("__typename")
     for rs in requires:
         if rs.type_condition is not None and (
@@ -65,10 +89,19 @@ def build_representation(
         ):
             continue
         rep: dict[str, Any] = {"__typename": rs.typename or typename}
-        try:
-            _fill(obj, rs.fields, rep, applies, top=True)
-        except _Missing:
-            return None
+        for f in rs.fields:
+            if f.name == "__typename":
+                continue
+            if f.key not in obj:
+                raise MissingInput(rs.type_condition, f.name)
+            v = obj[f.key]
+            if f.selections is None:
+                rep[f.name] = v
+                continue
+            try:
+                rep[f.name] = _copy(v, f.selections, applies)
+            except _Missing:
+                raise MissingInput(rs.type_condition, f.name) from None
         return rep
     return None
 
@@ -78,11 +111,8 @@ def _fill(
     fields: Sequence[RequiredField],
     out: dict[str, Any],
     applies: Applies,
-    top: bool = False,
 ) -> None:
     for f in fields:
-        if top and f.name == "__typename":
-            continue
         if f.key not in obj:
             raise _Missing
         v = obj[f.key]
@@ -126,9 +156,9 @@ def deep_merge(target: dict[str, Any], src: dict[str, Any], drop_typename: bool 
             target[k] = v
 
 
-def apply_renames(value: Any, spec: Any, applies: Applies) -> None:
+def apply_renames(value: Any, spec: Renames, applies: Applies) -> None:
     """Rename aliased keys back to response keys (see `Fetch.renames`)."""
-    if value is None or spec is None:
+    if value is None:
         return
     if isinstance(value, list):
         for v in value:
@@ -136,12 +166,14 @@ def apply_renames(value: Any, spec: Any, applies: Applies) -> None:
         return
     if not isinstance(value, dict):
         return
-    for wire, key, sub in spec.get("fields", ()):
+    for f in spec.fields:
+        wire, key = f.wire, f.key
         if wire != key and wire in value:
             value[key] = value.pop(wire)
-        if sub is not None:
-            apply_renames(value.get(key), sub, applies)
-    typename = value.get("__typename")
-    for tname, sub in spec.get("fragments", ()):
-        if typename is None or applies(tname, str(typename)):
-            apply_renames(value, sub, applies)
+        if f.sub is not None:
+            apply_renames(value.get(key), f.sub, applies)
+    if spec.fragments:
+        typename = value.get("__typename")
+        for tname, sub in spec.fragments:
+            if typename is None or applies(tname, str(typename)):
+                apply_renames(value, sub, applies)

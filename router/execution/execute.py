@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from graphql import (
-    FieldNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    parse,
-)
 
 from router import telemetry
 from router.errors import ErrorCode, SubgraphError, graphql_error
 from router.execution.entities import (
     Applies,
+    MissingInput,
     apply_renames,
     build_representation,
     deep_merge,
     objects_at,
 )
-from router.planner.plan import Fetch, Flatten, Parallel, PlanNode, Sequence
+from router.execution.unfilled import input_failed, no_data
+from router.planner.plan import Condition, Fetch, Flatten, Parallel, PlanNode, Sequence
 from router.subgraph_call.client import SubgraphClient
 
 __all__ = ["ExecutionState", "run_plan", "subgraph_error"]
@@ -53,19 +46,26 @@ class ExecutionState:
 
 
 async def run_plan(node: PlanNode | None, state: ExecutionState) -> None:
+    """Walk the nodes that finish once: fetches, their sequences, parallels and conditions.
+
+    `Defer` and `Subscription` deliver several payloads: `streams.py` walks them.
+    """
     if node is None:
         return
-    if isinstance(node, Sequence):
+    if isinstance(node, Flatten):
+        await _run_entities(node, state)
+    elif isinstance(node, Sequence):
         for child in node.nodes:
             await run_plan(child, state)
     elif isinstance(node, Parallel):
         await asyncio.gather(*(run_plan(child, state) for child in node.nodes))
-    elif isinstance(node, Flatten):
-        await _run_entities(node, state)
     elif isinstance(node, Fetch):
         await _run_root(node, state)
+    elif isinstance(node, Condition):
+        branch = node.if_clause if state.variables.get(node.condition) else node.else_clause
+        await run_plan(branch, state)
     else:
-        raise TypeError(f"{type(node).__name__} nodes are run by incremental/subscribe")
+        raise TypeError(f"a {type(node).__name__} node runs at the root of a plan only")
 
 
 def _variables(fetch: Fetch, state: ExecutionState) -> dict[str, Any]:
@@ -119,11 +119,14 @@ async def _run_root(fetch: Fetch, state: ExecutionState) -> None:
     if result is None:
         return
     data = result.get("data")
+    errors = result.get("errors")
     if isinstance(data, dict):
         if fetch.renames is not None:
             apply_renames(data, fetch.renames, state.applies)
         deep_merge(state.data, data)
-    for err in result.get("errors") or ():
+    elif not errors:
+        no_data(fetch, None, [], state.errors, state.applies)
+    for err in errors or ():
         p = err.get("path") if isinstance(err, dict) else None
         state.errors.append(subgraph_error(err, list(p) if p else None, fetch.service_name))
 
@@ -138,7 +141,11 @@ async def _run_entities(node: Flatten, state: ExecutionState) -> None:
     index: dict[bytes, int] = {}
     owners: list[list[tuple[dict[str, Any], Path]]] = []
     for obj, path in targets:
-        rep = build_representation(obj, fetch.requires, state.applies)
+        try:
+            rep = build_representation(obj, fetch.requires, state.applies)
+        except MissingInput as missing:
+            input_failed(fetch, obj, path, missing, state.errors, state.applies)
+            continue
         if rep is None:
             continue
         k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
@@ -154,12 +161,13 @@ async def _run_entities(node: Flatten, state: ExecutionState) -> None:
     variables["representations"] = reps
     # A failed fetch is reported on the first field it should have provided, so the
     # client sees which field is null (e.g. ["say", "reply"]) and the rest stands.
-    first = _first_entity_field(fetch.operation)
-    error_path = [*owners[0][0][1], first] if first else owners[0][0][1]
-    result = await _send(fetch, variables, state, error_path)
+    obj, path = owners[0][0]
+    first = _first_fill(fetch, obj, state)
+    result = await _send(fetch, variables, state, [*path, first] if first else path)
     if result is None:
         return
     data = result.get("data")
+    errors = result.get("errors")
     entities = data.get("_entities") if isinstance(data, dict) else None
     if isinstance(entities, list):
         if fetch.renames is not None:
@@ -168,39 +176,24 @@ async def _run_entities(node: Flatten, state: ExecutionState) -> None:
             if isinstance(ent, dict):
                 for obj, _ in owners[i]:
                     deep_merge(obj, ent, fetch.drop_typename)
-    for err in result.get("errors") or ():
+    elif not errors:
+        for group in owners:
+            for obj, path in group:
+                no_data(fetch, obj, path, state.errors, state.applies)
+    for err in errors or ():
         state.errors.append(
             subgraph_error(err, _entity_error_path(err, owners), fetch.service_name)
         )
 
 
-@functools.lru_cache(maxsize=4096)
-def _first_entity_field(operation: str) -> str | None:
-    """The response key of the first field an `_entities` fetch selects on the entity."""
-    try:
-        doc = parse(operation, no_location=True)
-    except GraphQLError:
-        return None
-    for definition in doc.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        for root in definition.selection_set.selections:
-            if isinstance(root, FieldNode) and root.selection_set is not None:
-                return _first_field(root.selection_set)
-    return None
-
-
-def _first_field(selection_set: SelectionSetNode) -> str | None:
-    for sel in selection_set.selections:
-        if isinstance(sel, FieldNode):
-            if sel.name.value == "__typename":
-                continue
-            return sel.alias.value if sel.alias else sel.name.value
-        if isinstance(sel, InlineFragmentNode):
-            found = _first_field(sel.selection_set)
-            if found:
-                return found
-    return None
+def _first_fill(fetch: Fetch, obj: dict[str, Any], state: ExecutionState) -> str | None:
+    """The response key of the first field `fetch` fills on `obj` (its error's path)."""
+    typename = obj.get("__typename")
+    for f in fetch.fills:
+        cond = f.type_condition
+        if cond is None or (isinstance(typename, str) and state.applies(cond, typename)):
+            return f.key
+    return fetch.fills[0].key if fetch.fills else None
 
 
 def _entity_error_path(err: Any, owners: list[list[tuple[dict[str, Any], Path]]]) -> Path:

@@ -16,7 +16,14 @@ from graphql import GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
 
 from router.context import RequestContext
 from router.execution.entities import Applies
-from router.planner import Defer, PlannedOperation, Subscription
+from router.planner import (
+    Condition,
+    Defer,
+    OperationContext,
+    PlannedOperation,
+    PlanNode,
+    Subscription,
+)
 from router.plugins import PluginChain
 from router.subgraph_call.client import SubgraphClient
 
@@ -34,6 +41,8 @@ class PreparedRequest:
     operation: OperationDefinitionNode
     variables: dict[str, Any]
     planned: PlannedOperation
+    #: the operation as the shaper walks it, for this request's `@skip`/`@include` values
+    context: OperationContext
     #: `__schema` / `__type` answered from the API schema, merged into the root
     introspection: dict[str, Any]
     root: GraphQLObjectType
@@ -51,9 +60,17 @@ class PreparedRequest:
     request: RequestContext | None = None
 
     @property
+    def node(self) -> PlanNode | None:
+        """The plan's root node for this request: `Condition`s at the root decided."""
+        node = self.planned.plan.node
+        while isinstance(node, Condition):
+            node = node.if_clause if self.variables.get(node.condition) else node.else_clause
+        return node
+
+    @property
     def subscription(self) -> bool:
-        return isinstance(self.planned.plan.node, Subscription)
+        return isinstance(self.node, Subscription)
 
     @property
     def incremental(self) -> bool:
-        return isinstance(self.planned.plan.node, Defer)
+        return isinstance(self.node, Defer)

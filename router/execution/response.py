@@ -26,10 +26,10 @@ async def execute_prepared(
     prepared: PreparedRequest,
 ) -> dict[str, Any]:
     """Walk the plan, shape `data` against the client's operation, gather the errors."""
-    planned, op = prepared.planned, prepared.operation
     state = ExecutionState(prepared.clients, prepared.variables, prepared.applies)
-    await run_plan(planned.plan.node, state)
-    shaper = Shaper(prepared.schema, planned.context, state.errors)
+    await run_plan(prepared.planned.plan.node, state)
+    shaper = Shaper(prepared.schema, prepared.context, state.errors)
+    op = prepared.operation
     data = shaper.shape_root(state.data, prepared.root, op.selection_set, prepared.introspection)
     if prepared.authorization is not None:
         prepared.authorization.finish(state.errors)

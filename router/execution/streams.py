@@ -33,7 +33,9 @@ async def stream_payloads(
     *,
     subscriber: Subscriber | None = None,
 ) -> AsyncGenerator[dict[str, Any], None]:
-    node = prepared.planned.plan.node
+    """The walker of a plan's root: `Defer` and `Subscription` deliver several payloads,
+    any other node one (`execute_prepared`); `Condition`s at the root are decided first."""
+    node = prepared.node
     if isinstance(node, Subscription):
         events = _subscription(prepared, node, subscriber)
     elif isinstance(node, Defer):
@@ -59,14 +61,14 @@ async def _subscription(
     node: Subscription,
     subscriber: Subscriber | None,
 ) -> AsyncGenerator[dict[str, Any], None]:
-    planned, op = prepared.planned, prepared.operation
+    op = prepared.operation
     events = run_subscription(
         node, prepared.clients, prepared.variables, prepared.applies, subscriber
     )
     first = True
     try:
         async for state in events:
-            shaper = Shaper(prepared.schema, planned.context, state.errors)
+            shaper = Shaper(prepared.schema, prepared.context, state.errors)
             data = shaper.shape_root(state.data, prepared.root, op.selection_set, {})
             _authorization_errors(prepared, state.errors)
             body: dict[str, Any] = {"data": data}
@@ -83,7 +85,7 @@ async def _subscription(
 async def _incremental(
     prepared: PreparedRequest, node: Defer
 ) -> AsyncGenerator[dict[str, Any], None]:
-    planned, op = prepared.planned, prepared.operation
+    op = prepared.operation
     state = ExecutionState(prepared.clients, prepared.variables, prepared.applies)
     parts = run_deferred(node, state)
     delivered: dict[str, Any] | None = None
@@ -92,7 +94,7 @@ async def _incremental(
     try:
         async for part in parts:
             if part.node is None:
-                shaper = Shaper(prepared.schema, planned.context, part.errors)
+                shaper = Shaper(prepared.schema, prepared.context, part.errors)
                 delivered = shaper.shape_root(
                     state.data, prepared.root, op.selection_set, prepared.introspection
                 )
@@ -136,8 +138,7 @@ def _items(
 ) -> list[dict[str, Any]]:
     """The incremental entries of one finished deferred part (one per object it applies to)."""
     assert part.node is not None
-    planned = prepared.planned
-    info = planned.defers[part.node.id]
+    info = prepared.planned.defers[part.node.id]
     errors = list(part.errors)
     items: list[dict[str, Any]] = []
     for obj, path in objects_at(state.data, part.node.path, state.applies):
@@ -146,7 +147,7 @@ def _items(
             continue  # the parent is null (or was never delivered): nothing to add to
         mine = [e for e in errors if _under(path, e.get("path"))]
         errors = [e for e in errors if not _under(path, e.get("path"))]
-        shaper = Shaper(prepared.schema, planned.context, mine)
+        shaper = Shaper(prepared.schema, prepared.context, mine)
         applies, data = shaper.shape_fragment(
             obj, part.node.type_name, info.type_condition, info.selection, path
         )

@@ -79,8 +79,10 @@ class Admission:
             except Reject as r:
                 return _rejected(r)
         try:
+            limits = settings.limits
             if request.method == "GET":
-                ops, batch = [parse_get(request.query_params)], False
+                op = parse_get(request.query_params, limits.http_max_variables_bytes)
+                ops, batch = [op], False
             else:
                 ctype = headers.get("content-type")
                 if ctype is not None and not is_json_content_type(ctype):
@@ -92,9 +94,10 @@ class Admission:
                 raw = await read_body(
                     headers.get("content-length"),
                     request.receive,
-                    settings.limits.http_max_request_bytes,
+                    limits.http_max_request_bytes,
+                    limits.http_body_read_timeout_s,
                 )
-                ops, batch = parse_post(raw, settings.limits.max_batch_size)
+                ops, batch = parse_post(raw, limits.max_batch_size, limits.http_max_variables_bytes)
         except RequestRejected as exc:
             return _error(exc.status, str(exc), exc.code, exc.headers)
         if hooks.http_operations:

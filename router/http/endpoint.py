@@ -159,11 +159,11 @@ class GraphQLHttp:
         """
         token = current_request.set(admitted.context)
         try:
-            with within(self.router.settings.traffic.router_timeout_s):
+            with within(self.router.settings.traffic.router_timeout_s) as scope:
                 ops = admitted.operations
                 if len(ops) == 1:  # the usual case, without a comprehension's frame
-                    return [await self._one(ops[0], accept, allow_mutation)]
-                return [await self._one(op, accept, allow_mutation) for op in ops]
+                    return [await self._one(ops[0], accept, allow_mutation, scope.when)]
+                return [await self._one(op, accept, allow_mutation, scope.when) for op in ops]
         except TimeoutError:
             message = "Your request has been timed out"
             return GraphQLResponse(
@@ -173,10 +173,10 @@ class GraphQLHttp:
             current_request.reset(token)
 
     async def _one(
-        self, op: GraphQLOperation, accept: str, allow_mutation: bool
+        self, op: GraphQLOperation, accept: str, allow_mutation: bool, deadline: float
     ) -> GraphQLResponse | Response:
         """Run one operation (or answer its rejection by a hook); JSON answers then pass the
-        `graphql_response` hooks (subgraph error redaction in production mode)."""
+        `graphql_response` hooks. A streamed answer keeps the router `deadline`."""
         router = self.router
         if op.rejection is not None:  # by an `http_operations` hook
             return GraphQLResponse(op.rejection.status, op.rejection.body)
@@ -187,6 +187,7 @@ class GraphQLHttp:
             op.operation_name,
             op.variables,
             allow_mutation=allow_mutation,
+            deadline=deadline,
         )
         if isinstance(result, GraphQLResponse) and router.plugins.graphql_response:
             result = await router.finish(result)

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive
 
+from router.deadline import within
 from router.errors import ErrorCode, graphql_error
 from router.plugins import GraphQLOperation
 
@@ -36,10 +37,18 @@ class RequestRejected(Exception):
         return {"errors": [graphql_error(str(self), None, self.code)]}
 
 
-async def read_body(content_length: str | None, receive: Receive, max_bytes: int) -> bytes:
+async def read_body(
+    content_length: str | None,
+    receive: Receive,
+    max_bytes: int,
+    timeout_s: float | None = None,
+) -> bytes:
     """The request body from ASGI `receive`, refusing (413) past `max_bytes` without reading on.
 
-    A client that hangs up mid-body leaves what had arrived (it gets no answer anyway).
+    A body that comes in several reads must be complete within `timeout_s` (408, and the
+    connection is closed: a client trickling its body holds nothing for long); one read,
+    the usual case, is never timed. A client that hangs up mid-body leaves what had arrived
+    (it gets no answer anyway).
     """
     if content_length is not None:
         try:
@@ -48,8 +57,31 @@ async def read_body(content_length: str | None, receive: Receive, max_bytes: int
             raise RequestRejected(400, "invalid Content-Length header") from None
         if size > max_bytes:
             raise _too_large(max_bytes)
-    parts: list[bytes] = []
-    total = 0
+    message = await receive()
+    if message["type"] != "http.request":
+        return b""
+    first: bytes = message.get("body", b"")
+    if len(first) > max_bytes:
+        raise _too_large(max_bytes)
+    if not message.get("more_body", False):
+        return first
+    if timeout_s is None:
+        return await _read_rest(first, receive, max_bytes)
+    try:
+        with within(timeout_s):
+            return await _read_rest(first, receive, max_bytes)
+    except TimeoutError:
+        raise RequestRejected(
+            408,
+            f"the request body did not arrive within {timeout_s:g} s",
+            ErrorCode.REQUEST_TIMEOUT,
+            {"connection": "close"},
+        ) from None
+
+
+async def _read_rest(first: bytes, receive: Receive, max_bytes: int) -> bytes:
+    parts = [first]
+    total = len(first)
     while True:
         message = await receive()
         if message["type"] != "http.request":
@@ -61,7 +93,7 @@ async def read_body(content_length: str | None, receive: Receive, max_bytes: int
         parts.append(chunk)
         if not message.get("more_body", False):
             break
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    return b"".join(parts)
 
 
 def _too_large(max_bytes: int) -> RequestRejected:
@@ -70,11 +102,30 @@ def _too_large(max_bytes: int) -> RequestRejected:
     )
 
 
-def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLOperation], bool]:
+def parse_post(
+    raw: bytes, max_batch: int, max_variables: int | None = None
+) -> tuple[list[GraphQLOperation], bool]:
     """The operations of a POST body and whether it was a batch (a JSON array).
 
-    Duplicate keys in a JSON object: the last one wins (orjson's rule).
+    Duplicate keys in a JSON object: the last one wins (orjson's rule). Each operation's
+    `variables` must fit in `max_variables` bytes of JSON, measured only when the whole
+    body is larger (so an ordinary request pays one length comparison).
     """
+    ops, batch = _parse_post(raw, max_batch)
+    if max_variables is not None and len(raw) > max_variables:
+        for op in ops:
+            if op.variables and len(orjson.dumps(op.variables)) > max_variables:
+                raise _variables_too_large(max_variables)
+    return ops, batch
+
+
+def _variables_too_large(max_bytes: int) -> RequestRejected:
+    return RequestRejected(
+        413, f"'variables' is larger than {max_bytes} bytes of JSON", ErrorCode.PAYLOAD_TOO_LARGE
+    )
+
+
+def _parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLOperation], bool]:
     if not raw.strip():
         raise RequestRejected(400, "request body is empty")
     try:
@@ -98,11 +149,15 @@ def parse_post(raw: bytes, max_batch: int) -> tuple[list[GraphQLOperation], bool
     return [_operation(payload)], False
 
 
-def parse_get(params: Mapping[str, str]) -> GraphQLOperation:
+def parse_get(params: Mapping[str, str], max_variables: int | None = None) -> GraphQLOperation:
+    """The operation of a GET's query parameters (`variables` at most `max_variables` long)."""
+
     def json_param(name: str) -> Any:
         text = params.get(name)
         if not text:
             return None
+        if name == "variables" and max_variables is not None and len(text) > max_variables:
+            raise _variables_too_large(max_variables)
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

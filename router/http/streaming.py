@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import AsyncGenerator, Mapping
 
 from starlette.responses import Response
@@ -38,9 +39,10 @@ class StreamResponse(Response):
         self.keepalive = keepalive
         self.keepalive_s = keepalive_s
         self.init_headers(headers)
+        self._context = contextvars.copy_context()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        pump = asyncio.create_task(self._pump(send))
+        pump = asyncio.create_task(self._pump(send), context=self._context)
         watch = asyncio.create_task(_disconnected(receive))
         try:
             done, _ = await asyncio.wait({pump, watch}, return_when=asyncio.FIRST_COMPLETED)

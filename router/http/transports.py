@@ -11,16 +11,24 @@
 
 Request errors (unparsable, invalid, unplannable) are plain JSON whatever the
 Accept header, so a client sees them with their HTTP status.
+
+A streamed query or mutation keeps the router deadline of its request: past it the
+stream ends with a GATEWAY_TIMEOUT error payload (the status, 200, is sent already).
+A subscription has no deadline: it lasts as long as its events do.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import orjson
 from starlette.responses import Response
 
+from router.deadline import within
+from router.errors import ErrorCode, graphql_error
+from router.execution.prepared import PreparedRequest
 from router.execution.streams import stream_payloads
 from router.http.streaming import StreamResponse
 from router.request.pipeline import Router
@@ -56,6 +64,50 @@ async def _multipart(
         await payloads.aclose()
 
 
+async def _bounded(
+    payloads: AsyncGenerator[dict[str, Any], None], deadline: float, incremental: bool
+) -> AsyncGenerator[dict[str, Any], None]:
+    """`payloads` until the loop time `deadline`, then one GATEWAY_TIMEOUT payload."""
+    loop = asyncio.get_running_loop()
+    sent = False
+    try:
+        while True:
+            try:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError
+                with within(remaining):
+                    body = await anext(payloads)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                yield _timed_out(incremental, sent)
+                return
+            sent = True
+            yield body
+    finally:
+        await payloads.aclose()
+
+
+def _timed_out(incremental: bool, sent: bool) -> dict[str, Any]:
+    error = graphql_error("Your request has been timed out", None, ErrorCode.GATEWAY_TIMEOUT)
+    if incremental and sent:  # a subsequent payload: the parts still due will not come
+        return {"hasNext": False, "errors": [error]}
+    body: dict[str, Any] = {"data": None, "errors": [error]}
+    if incremental:
+        body["hasNext"] = False
+    return body
+
+
+def _payloads(
+    prepared: PreparedRequest, deadline: float | None
+) -> AsyncGenerator[dict[str, Any], None]:
+    payloads = stream_payloads(prepared)
+    if deadline is None or prepared.subscription:
+        return payloads
+    return _bounded(payloads, deadline, prepared.incremental)
+
+
 async def respond(
     router: Router,
     accept: str,
@@ -64,8 +116,13 @@ async def respond(
     variables: Mapping[str, Any] | None,
     *,
     allow_mutation: bool = True,
+    deadline: float | None = None,
 ) -> Response | GraphQLResponse:
-    """A streamed `Response`, or a `GraphQLResponse` for the JSON endpoint to send."""
+    """A streamed `Response`, or a `GraphQLResponse` for the JSON endpoint to send.
+
+    `deadline` (loop time) is the request's router deadline, which a streamed query or
+    mutation keeps after this returns.
+    """
     accept = accept.lower()
     sse = "text/event-stream" in accept
     multipart = "multipart/mixed" in accept
@@ -80,12 +137,12 @@ async def respond(
     if isinstance(prepared, GraphQLResponse):
         return prepared
     if sse:
-        payloads = stream_payloads(prepared)
+        payloads = _payloads(prepared, deadline)
         return StreamResponse(
             _sse(payloads), "text/event-stream", headers=_NO_CACHE, keepalive=b":\n\n"
         )
     if prepared.incremental:
-        payloads = stream_payloads(prepared)
+        payloads = _payloads(prepared, deadline)
         return StreamResponse(_multipart(payloads), MULTIPART_DEFER, headers=_NO_CACHE)
     if prepared.subscription and "subscriptionspec" in accept:
         payloads = stream_payloads(prepared)

@@ -17,6 +17,9 @@ closing, cancels it, which closes the subgraph stream behind it.
 connection_init payload) and returns False to refuse (4403), True to accept,
 or a dict to accept with that `connection_ack` payload.
 `app.state.ws_init_timeout_s` overrides the 3 s wait for `connection_init`.
+`app.state.ws_origin_allowed(headers)`, when set (the CORS plugin's allow-list), decides
+whether the upgrade may go on: a refused `Origin` gets 403 before the socket is accepted
+(cross-site WebSocket hijacking).
 """
 
 from __future__ import annotations
@@ -224,6 +227,11 @@ class TransportSession:
 async def graphql_ws_endpoint(websocket: WebSocket) -> None:
     router: Router = websocket.app.state.router
     state = websocket.app.state
+    origin_allowed = getattr(state, "ws_origin_allowed", None)
+    if origin_allowed is not None and not origin_allowed(websocket.headers):
+        log.info("WebSocket refused: origin %r is not allowed", websocket.headers.get("origin"))
+        await websocket.close(code=1008)  # before accept: the server answers 403
+        return
     await TransportSession(
         websocket,
         router,

@@ -16,7 +16,9 @@ from router.planner.plan import (
     Defer,
     DeferredNode,
     Fetch,
+    FetchField,
     Flatten,
+    OperationKind,
     Parallel,
     PlanNode,
     QueryPlan,
@@ -24,10 +26,26 @@ from router.planner.plan import (
     Sequence,
     Subscription,
 )
-from router.planner.selection import assign_wire_keys, print_selection, renames
+from router.planner.selection import SelNode, assign_wire_keys, print_selection, renames
 from router.supergraph.model import Supergraph
 
-__all__ = ["assemble_plan"]
+__all__ = ["assemble_plan", "wrap_nodes"]
+
+
+def _fills(g: Group) -> tuple[FetchField, ...]:
+    """The fields `g` fills at its position, in the order the operation selects them.
+
+    At an entity position they sit in fragments, at the root directly;
+    `__typename` is left out (the shaper answers it).
+    """
+    out: list[FetchField] = []
+    places: list[tuple[str | None, SelNode]] = [(None, g.sel)]
+    places.extend(g.sel.fragments.items())
+    for cond, node in places:
+        for key, f in node.fields.items():
+            if f.name != "__typename":
+                out.append(FetchField(cond, f.name, key, (cond, key) in g.client_fields))
+    return tuple(out)
 
 
 def _fetch(sg: Supergraph, g: Group, var_types: dict[str, str]) -> PlanNode:
@@ -39,7 +57,7 @@ def _fetch(sg: Supergraph, g: Group, var_types: dict[str, str]) -> PlanNode:
     if g.path is None:
         head = g.kind + (f"({', '.join(decls)})" if decls else "")
         text = f"{head} {print_selection(g.sel)}"
-        return Fetch(g.id, service, text, g.kind, tuple(sorted(used)), renames=rn)
+        return Fetch(g.id, service, text, g.kind, tuple(sorted(used)), renames=rn, fills=_fills(g))
     decls.insert(0, "$representations: [_Any!]!")
     text = (
         f"query({', '.join(decls)}) "
@@ -58,11 +76,13 @@ def _fetch(sg: Supergraph, g: Group, var_types: dict[str, str]) -> PlanNode:
         requires,
         drop_typename=g.drop_typename,
         renames=rn,
+        fills=_fills(g),
+        requires_inputs=frozenset(g.requires_inputs),
     )
     return Flatten(g.path, fetch)
 
 
-def _wrap(kind: type[Sequence] | type[Parallel], nodes: list[PlanNode]) -> PlanNode | None:
+def wrap_nodes(kind: type[Sequence] | type[Parallel], nodes: list[PlanNode]) -> PlanNode | None:
     if not nodes:
         return None
     if len(nodes) == 1:
@@ -96,12 +116,14 @@ def _levels(groups: Iterable[Group]) -> list[list[Group]]:
 
 
 def _staged(sg: Supergraph, groups: list[Group], var_types: dict[str, str]) -> PlanNode | None:
-    stages = [_wrap(Parallel, [_fetch(sg, g, var_types) for g in lvl]) for lvl in _levels(groups)]
-    return _wrap(Sequence, [s for s in stages if s is not None])
+    stages = [
+        wrap_nodes(Parallel, [_fetch(sg, g, var_types) for g in lvl]) for lvl in _levels(groups)
+    ]
+    return wrap_nodes(Sequence, [s for s in stages if s is not None])
 
 
 def _primary(
-    sg: Supergraph, kind: str, groups: list[Group], var_types: dict[str, str]
+    sg: Supergraph, kind: OperationKind, groups: list[Group], var_types: dict[str, str]
 ) -> PlanNode | None:
     if kind == "subscription":
         roots = [g for g in groups if g.path is None]
@@ -117,12 +139,12 @@ def _primary(
     for g in groups:
         by_root.setdefault(g.root_index, []).append(g)
     parts = [_staged(sg, by_root[i], var_types) for i in sorted(by_root)]
-    return _wrap(Sequence, [p for p in parts if p is not None])
+    return wrap_nodes(Sequence, [p for p in parts if p is not None])
 
 
 def assemble_plan(
     sg: Supergraph,
-    kind: str,
+    kind: OperationKind,
     groups: list[Group],
     var_types: dict[str, str],
     defers: list[DeferInfo] | None = None,

@@ -29,6 +29,7 @@ from graphql import (
 from router.planner.defer import DeferPlanner
 from router.planner.groups import Group, ReqEntry, ReqTree, merge_tree
 from router.planner.operation import Collected, OperationContext, sub_selections
+from router.planner.plan import OperationKind
 from router.planner.position import PlanningError, Pos, Want, list_depth, strip_condition
 from router.planner.selection import SelNode, args_text, variables_in
 from router.supergraph.model import FieldJoin, Key, Supergraph
@@ -49,12 +50,14 @@ class GroupBuilder:
         self.entity_groups: dict[tuple[str, tuple[str, ...], int, int], list[Group]] = {}
         #: the plan part new root groups belong to (0 primary, else a deferred fragment)
         self.defer_id = 0
-        self.kind = "query"
+        self.kind: OperationKind = "query"
         self.root_type = "Query"
         self.defer = DeferPlanner(self)
 
     # ------------------------------------------------------------------ roots
-    def build(self, kind: str, root_type: str, selection: SelectionSetNode) -> list[Group]:
+    def build(
+        self, kind: OperationKind, root_type: str, selection: SelectionSetNode
+    ) -> list[Group]:
         self.kind = kind
         self.root_type = root_type
         fields = self.ctx.collect([selection], root_type)
@@ -80,7 +83,7 @@ class GroupBuilder:
             self._plan_local(pos, w)
 
     def _choose_root_graph(
-        self, kind: str, root_type: str, w: Want, exclude: str | None = None
+        self, kind: OperationKind, root_type: str, w: Want, exclude: str | None = None
     ) -> str:
         cands = [
             fj
@@ -107,7 +110,7 @@ class GroupBuilder:
 
         return min(cands, key=score).graph
 
-    def _root_group(self, kind: str, graph: str) -> Group:
+    def _root_group(self, kind: OperationKind, graph: str) -> Group:
         roots = [r for r in self.roots if r.defer_id == self.defer_id]
         if kind == "mutation":
             if roots and roots[-1].graph == graph:
@@ -123,7 +126,7 @@ class GroupBuilder:
         self.roots.append(g)
         return g
 
-    def _new_group(self, graph: str, kind: str, path: tuple[str, ...] | None) -> Group:
+    def _new_group(self, graph: str, kind: OperationKind, path: tuple[str, ...] | None) -> Group:
         g = Group(
             id=len(self.groups),
             graph=graph,
@@ -150,7 +153,7 @@ class GroupBuilder:
     def _field_def(self, type_name: str, field_name: str) -> GraphQLField:
         t = self.sg.schema.get_type(type_name)
         if isinstance(t, GraphQLObjectType | GraphQLInterfaceType):
-            f = t.fields.get(field_name)
+            f: GraphQLField | None = t.fields.get(field_name)
             if f is not None:
                 return f
         raise PlanningError(f"unknown field {type_name}.{field_name}")
@@ -273,6 +276,11 @@ class GroupBuilder:
             if not type_str:
                 type_str = str(self._field_def(pos.type_name, w.name).type)
         pos.sel.add_field(key, w.name, args, frozenset(variables), composite, type_str)
+        if not w.internal:
+            if pos.entity_root:
+                pos.group.client_fields.add((pos.graph_type, key))
+            elif pos.group.path is None and not pos.path:
+                pos.group.client_fields.add((None, key))
         return key
 
     def _plan_local(self, pos: Pos, w: Want) -> tuple[set[Group], ReqEntry]:
@@ -591,6 +599,7 @@ class GroupBuilder:
                 child.drop_typename = True
             if fj.requires is not None:
                 child.allowed_requires.add((as_type, w.name))
+                child.requires_inputs.update((pos.type_name, name) for name in req_tree)
             epos = Pos(
                 child,
                 child.sel.fragment(as_type),

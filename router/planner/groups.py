@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from router.planner.plan import RequiredField, RequiredSelection
+from router.planner.plan import OperationKind, RequiredField, RequiredSelection
 from router.planner.selection import SelNode
 
 __all__ = ["Group", "ReqEntry", "ReqTree", "freeze_tree", "merge_tree"]
@@ -62,7 +62,7 @@ class Group:
 
     id: int
     graph: str
-    kind: str
+    kind: OperationKind
     path: tuple[str, ...] | None  # None for a root fetch
     root_index: int
     sel: SelNode = field(default_factory=SelNode)
@@ -73,6 +73,10 @@ class Group:
     drop_typename: bool = False
     #: the part of the plan this fetch belongs to: 0 primary, else a deferred fragment's id
     defer_id: int = 0
+    #: (fragment type or None at the root, response key) of the fields the client asked for
+    client_fields: set[tuple[str | None, str]] = field(default_factory=set)
+    #: (type condition, field) of the `@requires` inputs among `requires`
+    requires_inputs: set[tuple[str | None, str]] = field(default_factory=set)
 
     def add_requirement(self, on: str, typename: str, tree: ReqTree) -> None:
         cur = self.requires.get(on)

@@ -1,8 +1,9 @@
 """The client operation as the planner and the response shaper read it.
 
-`@skip`/`@include` (and `@defer(if:)`) are decided when the plan is made: the
-plan cache key carries the values of the variables those directives use, so a
-plan never depends on anything else in the request.
+An `OperationContext` holds decided values of the `@skip`/`@include`/`@defer(if:)`
+conditions. The planner makes one per combination of the variables it
+branches on (`branch_variables`, which become `Condition` plan nodes) and the
+shaper reads the one that matches the request's values.
 
 Fragments marked `@defer` are left out of `collect` (unless asked for) and
 listed by `deferred_fragments`: the planner plans them apart and the shaper
@@ -34,6 +35,7 @@ __all__ = [
     "Collected",
     "DeferredFragment",
     "OperationContext",
+    "branch_variables",
     "condition_values",
     "condition_variables",
     "select_operation",
@@ -82,6 +84,35 @@ def condition_variables(doc: DocumentNode) -> tuple[str, ...]:
     for d in doc.definitions:
         walk(d)
     return tuple(names)
+
+
+def branch_variables(doc: DocumentNode, op: OperationDefinitionNode, limit: int) -> tuple[str, ...]:
+    """The `@skip`/`@include` variables of `op` that its plan branches on (`Condition`).
+
+    At most `limit` of them (a plan holds every combination of their values).
+    The other condition variables (`@defer(if:)`'s among them) are decided
+    when the plan is made: their values are part of the cache key.
+    """
+    defined = {vd.variable.name.value for vd in op.variable_definitions or ()}
+    names: list[str] = []
+
+    def walk(node: Any) -> None:
+        for d in getattr(node, "directives", None) or ():
+            if d.name.value in ("skip", "include"):
+                for a in d.arguments or ():
+                    v = a.value
+                    if isinstance(v, VariableNode) and v.name.value in defined:
+                        if v.name.value not in names:
+                            names.append(v.name.value)
+        ss = getattr(node, "selection_set", None)
+        if ss is not None:
+            for s in ss.selections:
+                walk(s)
+
+    for d in doc.definitions:
+        if d is op or isinstance(d, FragmentDefinitionNode):
+            walk(d)
+    return tuple(names[:limit])
 
 
 def condition_values(

@@ -2,10 +2,14 @@
 
 Node vocabulary follows Apollo's: `Fetch` (one request to one subgraph),
 `Flatten` (run a fetch on the objects found at a path of the response built so
-far), `Sequence`, `Parallel`, `Defer` (a primary plan plus deferred sub-plans
-delivered incrementally) and `Subscription` (one subscription fetch plus the
-plan run for every event). `@skip`/`@include` are decided per plan, so there is
-no `Condition` node.
+far), `Sequence`, `Parallel`, `Condition` (one of two sub-plans, by the value of
+a Boolean variable that `@skip`/`@include` read), `Defer` (a primary plan plus
+deferred sub-plans delivered incrementally) and `Subscription` (one subscription
+fetch plus the plan run for every event).
+
+The plan is the whole contract: a `Fetch` carries its operation kind, the
+aliases to rename back (`Renames`) and the fields it fills (`FetchField`, for
+error paths), so the executor never reads the operation text.
 
 Paths are tuples of response keys, with `"@"` meaning "every element of this
 list" and `"|Type"` meaning "only objects whose `__typename` is (a subtype of)
@@ -14,22 +18,29 @@ Type".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 __all__ = [
+    "Condition",
     "Defer",
     "DeferredNode",
     "Fetch",
+    "FetchField",
     "Flatten",
+    "OperationKind",
     "Parallel",
     "PlanNode",
     "QueryPlan",
+    "RenamedField",
+    "Renames",
     "RequiredField",
     "RequiredSelection",
     "Sequence",
     "Subscription",
 ]
+
+OperationKind = Literal["query", "mutation", "subscription"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +82,79 @@ class RequiredSelection:
 
 
 @dataclass(frozen=True, slots=True)
-class Fetch:
-    """One GraphQL request to one subgraph."""
+class RenamedField:
+    """A field sent as `wire` that the client reads as `key` (and renames below it, `sub`)."""
 
-    id: int
+    wire: str
+    key: str
+    sub: Renames | None = None
+
+    def to_list(self) -> list[Any]:
+        return [self.wire, self.key, self.sub.to_dict() if self.sub is not None else None]
+
+
+@dataclass(frozen=True, slots=True)
+class Renames:
+    """Aliases to rename back in a subgraph's answer: per field, and per type condition."""
+
+    fields: tuple[RenamedField, ...] = ()
+    fragments: tuple[tuple[str, Renames], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.fields:
+            out["fields"] = [f.to_list() for f in self.fields]
+        if self.fragments:
+            out["fragments"] = [[t, r.to_dict()] for t, r in self.fragments]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class FetchField:
+    """A field a fetch fills on each object it runs on (the root, or an entity).
+
+    `type_condition` is the fragment it sits in (None at the root); `client` is
+    false for fields the planner added for itself (keys, `@requires` inputs),
+    which get no error of their own when the fetch cannot fill them.
+    """
+
+    type_condition: str | None
+    name: str
+    key: str
+    client: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "key": self.key}
+        if self.type_condition is not None:
+            out["typeCondition"] = self.type_condition
+        if not self.client:
+            out["client"] = False
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One GraphQL request to one subgraph.
+
+    `id` numbers fetches for people reading a plan; it takes no part in
+    comparing fetches (two plans that differ only in numbering are the same).
+    """
+
+    id: int = field(compare=False)
     service_name: str
     operation: str
-    operation_kind: str
+    operation_kind: OperationKind
     variable_usages: tuple[str, ...]
     requires: tuple[RequiredSelection, ...] | None = None
     #: keep the subgraph's top-level `__typename` out of the response (interface objects)
     drop_typename: bool = False
-    #: aliases to rename back: {"fields": [[wire, key, sub]], "fragments": [[type, sub]]}
-    renames: Any = None
+    #: aliases to rename back in the answer (None when nothing was aliased)
+    renames: Renames | None = None
+    #: the fields the fetch fills at its position, in the order it selects them
+    fills: tuple[FetchField, ...] = ()
+    #: (type condition, field) of each `requires` input that is a `@requires` field
+    #: rather than a key field (names the failed requirement in an error)
+    requires_inputs: frozenset[tuple[str | None, str]] = frozenset()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -99,7 +170,14 @@ class Fetch:
         if self.drop_typename:
             out["dropTypename"] = True
         if self.renames is not None:
-            out["renames"] = self.renames
+            out["renames"] = self.renames.to_dict()
+        if self.fills:
+            out["fills"] = [f.to_dict() for f in self.fills]
+        if self.requires_inputs:
+            out["requiresInputs"] = [
+                {"typeCondition": t, "name": n} if t is not None else {"name": n}
+                for t, n in sorted(self.requires_inputs, key=lambda x: (x[0] or "", x[1]))
+            ]
         return out
 
 
@@ -128,6 +206,27 @@ class Parallel:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "Parallel", "nodes": [n.to_dict() for n in self.nodes]}
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """`@skip`/`@include` on a variable: run `if_clause` when it is true, else `else_clause`.
+
+    One plan serves every value of the variable (the plan cache key does not
+    carry it); a clause is None when nothing needs fetching on that side.
+    """
+
+    condition: str
+    if_clause: PlanNode | None
+    else_clause: PlanNode | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": "Condition", "condition": self.condition}
+        if self.if_clause is not None:
+            out["ifClause"] = self.if_clause.to_dict()
+        if self.else_clause is not None:
+            out["elseClause"] = self.else_clause.to_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +290,7 @@ class Subscription:
         }
 
 
-PlanNode = Fetch | Flatten | Sequence | Parallel | Defer | Subscription
+PlanNode = Fetch | Flatten | Sequence | Parallel | Condition | Defer | Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +298,7 @@ class QueryPlan:
     """The root of a plan: `node` is None when no subgraph needs calling."""
 
     node: PlanNode | None
-    operation_kind: str = "query"
+    operation_kind: OperationKind = "query"
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "QueryPlan", "node": self.node.to_dict() if self.node else None}

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from graphql import ArgumentNode, VariableNode, Visitor, print_ast, visit
 
+from router.planner.plan import RenamedField, Renames
+
 __all__ = [
     "FieldSel",
     "SelNode",
@@ -127,24 +129,21 @@ def _assign(node: SelNode, seen: dict[str, tuple[str, str, str]], counter: list[
     return changed
 
 
-def renames(node: SelNode) -> dict[str, object] | None:
+def renames(node: SelNode) -> Renames | None:
     """The wire-key -> response-key renames under `node` (None when there are none)."""
-    out: dict[str, object] = {}
     fields = []
     for key, f in node.fields.items():
         sub = renames(f.sub) if f.sub is not None else None
         if f.wire is not None or sub is not None:
-            fields.append([f.wire or key, key, sub])
-    if fields:
-        out["fields"] = fields
+            fields.append(RenamedField(f.wire or key, key, sub))
     frags = []
     for tname, frag in node.fragments.items():
         sub = renames(frag)
         if sub is not None:
-            frags.append([tname, sub])
-    if frags:
-        out["fragments"] = frags
-    return out or None
+            frags.append((tname, sub))
+    if not fields and not frags:
+        return None
+    return Renames(tuple(fields), tuple(frags))
 
 
 def print_selection(node: SelNode) -> str:

@@ -6,22 +6,29 @@
 |                   | `http_operations`     | body parsed into operations (auth, rate limit, APQ) |
 |                   | `http_response`       | a JSON answer, before it is sent                  |
 | 2. request        | `graphql_request`     | one operation parsed and validated, before planning |
-|                   | `graphql_response`    | one operation's JSON answer (redaction)           |
+|                   | `graphql_response`    | one operation's JSON answer                       |
 | 3. execution      | `execution_request`   | the plan is made, nothing fetched yet             |
-|                   | `execution_response`  | each payload (plan exposure)                      |
+|                   | `execution_response`  | each payload (redaction, plan exposure)           |
 | 4. subgraph_call  | `subgraph_request`    | headers and body, before the policy and transport |
 |                   | `subgraph_response`   | the decoded answer                                |
 
 A hook the subclass does not override is never called: the chain keeps, per
 hook, only the plugins that override it (`PluginChain`).
+
+Besides the hooks, a plugin may put ASGI middleware around the whole app
+(`middleware`, Apollo's router_service layer): for what must answer requests no
+stage sees, such as CORS preflights. `wraps(scope)` says which requests need it;
+GraphQL POST/GET requests no plugin's middleware wants skip Starlette's stack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
+from starlette.middleware import Middleware
+from starlette.types import Scope
 
 from router.errors import graphql_error
 from router.plugins.contexts import (
@@ -125,6 +132,15 @@ class Plugin:
         """Whether the chain calls `hook` on this plugin: by default, the hooks it overrides
         (a plugin whose config turns hooks on and off answers per instance)."""
         return getattr(type(self), hook) is not getattr(Plugin, hook)
+
+    def middleware(self) -> Sequence[Middleware]:
+        """ASGI middleware around the router's app, outermost first (none by default)."""
+        return ()
+
+    def wraps(self, scope: Scope) -> bool:
+        """Whether this request must pass `middleware()` (asked only of plugins that have
+        some; a GraphQL request no plugin wants goes straight to the HTTP stage)."""
+        return True
 
     def supergraph_loaded(self, sdl: str) -> None:
         """The router serves `sdl` now (at start and after each reload)."""

@@ -31,6 +31,7 @@ from router.errors import ErrorCode, graphql_error
 from router.execution.prepared import PreparedRequest
 from router.execution.response import execute_prepared
 from router.planner import (
+    CachingPlanner,
     PlanningError,
     QueryPlanner,
     condition_values,
@@ -58,7 +59,7 @@ __all__ = ["Router", "Snapshot"]
 @dataclass(slots=True)
 class Snapshot:
     supergraph: Supergraph
-    planner: QueryPlanner
+    planner: CachingPlanner
     documents: DocumentCache
     clients: dict[str, SubgraphClient] = field(default_factory=dict)
     authorizer: Authorizer | None = None
@@ -97,7 +98,7 @@ class Router:
         sg = load_supergraph(sdl)
         snap = Snapshot(
             sg,
-            QueryPlanner(sg, self.settings.plan_cache_size),
+            CachingPlanner(QueryPlanner(sg), self.settings.plan_cache_size),
             guarded_document_cache(with_defer(sg.api_schema), self.settings),
         )
         api = snap.documents.schema
@@ -260,12 +261,13 @@ class Router:
             with telemetry.plan_span() as span:
                 if authz is None:
                     planned = snap.planner.plan(doc, op, conds, cache_key=(query, operation_name))
+                    context = planned.context_for(conds)
                 else:
                     key = (query, operation_name, authz.cache_key)
                     planned = snap.planner.plan(
                         authz.document, authz.operation, conds, cache_key=key
                     )
-                    planned = authz.reshape(planned, conds, snap.planner.applies)
+                    context = authz.shaping_context(conds, snap.planner.applies)
                 telemetry.record_plan(span, snap.planner.last_was_hit)
         except PlanningError as exc:
             return GraphQLResponse(
@@ -283,6 +285,7 @@ class Router:
             op,
             raw,
             planned,
+            context,
             intro,
             root,
             api,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from router.plugins import GraphQLResponseContext, Plugin
+from router.plugins import ExecutionResponseContext, Plugin
 
 __all__ = ["REDACTED_MESSAGE", "RedactionPlugin", "redact_subgraph_errors"]
 
@@ -43,10 +43,22 @@ def redact_subgraph_errors(errors: list[dict[str, Any]], trace_id: str) -> list[
 
 
 class RedactionPlugin(Plugin):
-    """Redact subgraph errors of each JSON answer (on unless `include_subgraph_errors`)."""
+    """Redact subgraph errors of every payload (on unless `include_subgraph_errors`).
 
-    async def graphql_response(self, ctx: GraphQLResponseContext) -> None:
-        errors = ctx.body.get("errors")
+    It hooks `execution_response`, which every payload the executor makes passes: a JSON
+    answer, each `@defer` part (whose errors sit in `incremental` entries) and each
+    subscription event, over any transport (JSON, SSE, multipart, WebSocket).
+    """
+
+    async def execution_response(self, ctx: ExecutionResponseContext) -> None:
+        body = ctx.body
+        errors = body.get("errors")
+        incremental = body.get("incremental")
+        if not errors and not incremental:
+            return
+        trace_id = ctx.request.trace_id if ctx.request is not None else ""
         if errors:
-            trace_id = ctx.request.trace_id if ctx.request is not None else ""
-            ctx.body["errors"] = redact_subgraph_errors(errors, trace_id)
+            body["errors"] = redact_subgraph_errors(errors, trace_id)
+        for item in incremental or ():
+            if isinstance(item, dict) and item.get("errors"):
+                item["errors"] = redact_subgraph_errors(item["errors"], trace_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,13 +11,14 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from router.http.cors import cors_middleware
+from router.http.cors import CorsPlugin
 from router.http.endpoint import GraphQLHttp, health_endpoint
 from router.http.graphiql import assets_mount
 from router.http.rest import rest_routes
 from router.http.websocket import graphql_ws_endpoint
 from router.request.pipeline import Router
 from router.server import heap
+from router.server.head_guard import GUARDED, request_done
 from router.server.plugins import plugin_chain
 from router.settings import RouterSettings
 from router.telemetry import metrics_endpoint
@@ -47,7 +48,8 @@ def create_router_app(
         plugins=plugins,
     )
     graphql = GraphQLHttp(router)
-    cors = cors_middleware(router.settings.security.cors)
+    # plugins' ASGI middleware (CORS when origins are listed), outermost first
+    layered = [p for p in plugins.plugins if p.middleware()]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,40 +67,50 @@ def create_router_app(
             *rest_routes(graphql),  # REST endpoints and /openapi.json (router.yaml `rest:`)
         ],
         lifespan=lifespan,
-        middleware=cors,
+        middleware=[m for p in layered for m in p.middleware()],
     )
     app.state.router = router
-    return RouterApp(app, graphql, cors=bool(cors))
+    for p in plugins.plugins:
+        if isinstance(p, CorsPlugin):  # the WebSocket upgrade checks Origin against it
+            app.state.ws_origin_allowed = p.allows_websocket
+    return RouterApp(app, graphql, wraps=tuple(p.wraps for p in layered))
 
 
 class RouterApp:
     """The Starlette app, with GraphQL-over-HTTP requests sent straight to their endpoint.
 
     Starlette's middleware and routing cost about a tenth of the router's CPU on a
-    small query; only a request that needs them (a CORS request, any other path,
-    method or a WebSocket) goes through them.
+    small query; only a request that needs them (one a plugin's middleware wants,
+    e.g. CORS for a request with an `Origin`; any other path, method or a WebSocket)
+    goes through them.
     """
 
-    def __init__(self, app: Starlette, graphql: ASGIApp, *, cors: bool) -> None:
+    def __init__(
+        self, app: Starlette, graphql: ASGIApp, *, wraps: tuple[Callable[[Scope], bool], ...]
+    ) -> None:
         self.app = app
         self.state = app.state
         self._graphql = graphql
-        self._cors = cors
+        #: per plugin with middleware: does this request need it
+        self._wraps = wraps
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["path"] == "/graphql"
-            and scope["method"] in ("POST", "GET")
-            and not (self._cors and _has_origin(scope))
-        ):
-            await self._graphql(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        try:
+            if (
+                scope["type"] == "http"
+                and scope["path"] == "/graphql"
+                and scope["method"] in ("POST", "GET")
+                and not (self._wraps and self._wrapped(scope))
+            ):
+                await self._graphql(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            if GUARDED:  # connections' heads are guarded: the next one on this one is due
+                request_done(scope)
 
-
-def _has_origin(scope: Scope) -> bool:
-    return any(name == b"origin" for name, _ in scope["headers"])
+    def _wrapped(self, scope: Scope) -> bool:
+        return any(wraps(scope) for wraps in self._wraps)

@@ -25,6 +25,9 @@ from typing import Any
 
 import uvloop
 
+from router.server.forwarding import ForwardingProtocol
+from router.server.head_guard import HeadGuard, current_limits
+
 __all__ = ["LOOP", "CoalescingLoop"]
 
 #: the `loop=` value for uvicorn (`--loop` on its command line)
@@ -75,47 +78,39 @@ class _CoalescingTransport:
         return getattr(self._transport, name)
 
 
-class _CoalescingProtocol(asyncio.Protocol):
+class _CoalescingProtocol(ForwardingProtocol):
     """Gives the server's own protocol a coalescing transport and forwards every event to it."""
 
-    __slots__ = ("_inner", "_loop")
+    __slots__ = ("_loop",)
 
     def __init__(self, inner: asyncio.Protocol, loop: asyncio.AbstractEventLoop) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._loop = loop
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         coalescing = _CoalescingTransport(transport, self._loop)  # type: ignore[arg-type]
         self._inner.connection_made(coalescing)  # type: ignore[arg-type]
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._inner.connection_lost(exc)
-
-    def data_received(self, data: bytes) -> None:
-        self._inner.data_received(data)
-
-    def eof_received(self) -> bool | None:
-        return self._inner.eof_received()
-
-    def pause_writing(self) -> None:
-        self._inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        self._inner.resume_writing()
-
 
 class CoalescingLoop(uvloop.Loop):
-    """uvloop, whose TCP servers hand their protocols coalescing transports."""
+    """uvloop, whose TCP servers hand their protocols coalescing transports.
+
+    With request-head limits configured (`head_guard.configure`, before the server is
+    created), each connection is also guarded by a `HeadGuard` in front of the protocol.
+    """
 
     async def create_server(  # type: ignore[override]
         self, protocol_factory: Callable[[], asyncio.BaseProtocol], *args: Any, **kwargs: Any
     ) -> asyncio.AbstractServer:
+        limits = current_limits()
+
         def coalescing() -> asyncio.BaseProtocol:
             protocol = protocol_factory()
             if isinstance(protocol, asyncio.BufferedProtocol) or not isinstance(
                 protocol, asyncio.Protocol
             ):
                 return protocol  # only plain streaming protocols are wrapped
-            return _CoalescingProtocol(protocol, self)
+            wrapped = _CoalescingProtocol(protocol, self)
+            return wrapped if limits is None else HeadGuard(wrapped, limits, self)
 
         return await super().create_server(coalescing, *args, **kwargs)

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+import yaml
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from router.http.rest import RestConfigError
 from router.plugins import PluginError
-from router.server import heap
+from router.server import head_guard, heap
 from router.server.app import create_router_app
 from router.server.coalescing_loop import LOOP
 from router.server.watch import SupergraphFileWatcher, WatchLifespan
@@ -60,11 +62,11 @@ def serve(
             if router_config
             else RouterSettings(**overrides)
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         raise StartupError(f"router settings: {exc}") from exc
     try:
         application = create_router_app(sdl, settings=settings)
-    except PluginError as exc:
+    except (PluginError, RestConfigError) as exc:
         raise StartupError(f"router settings: {exc}") from exc
     for spec in static:
         prefix, sep, directory = spec.partition("=")
@@ -83,6 +85,8 @@ def serve(
         watcher = SupergraphFileWatcher(supergraph, application.state.router.reload, sdl)
         served = WatchLifespan(application, lambda: watcher.run(watch_interval))
     heap.tune_for_serving()
+    # header count, size and read time: checked at the connection (uvicorn has no option)
+    head_guard.configure(head_guard.HeadLimits.of(settings.limits))
     uvicorn.run(
         served,
         host=host,

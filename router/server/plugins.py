@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from router.execution.plan_exposure import PlanExposurePlugin
 from router.http.authentication.plugin import AuthenticationPlugin
+from router.http.cors import CorsPlugin
 from router.http.csrf import CsrfPlugin
 from router.http.rate_limit import RateLimitPlugin
 from router.plugins import Plugin, PluginChain, load_plugins
@@ -21,7 +22,8 @@ __all__ = ["builtin_plugins", "plugin_chain"]
 
 
 def builtin_plugins(settings: RouterSettings) -> list[Plugin]:
-    plugins: list[Plugin] = []
+    # no hook: its middleware (when origins are listed) and the WebSocket Origin check
+    plugins: list[Plugin] = [CorsPlugin(settings.security.cors)]
     if settings.csrf_enabled:
         plugins.append(CsrfPlugin(settings.security.csrf))
     auth = settings.auth

@@ -17,6 +17,36 @@ class LimitsSettings(BaseModel):
         gt=0,
         description="Largest request body; larger bodies get 413 and are not read to the end.",
     )
+    http_max_headers: int | None = Field(
+        default=100,
+        gt=0,
+        description="Headers in one request; more get 431 REQUEST_HEADER_FIELDS_TOO_LARGE and "
+        "the connection is closed (checked while the head is read, before the app sees it).",
+    )
+    http_max_header_bytes: int | None = Field(
+        default=65_536,
+        gt=0,
+        description="Bytes of one request's head (request line and headers); more get 431 "
+        "REQUEST_HEADER_FIELDS_TOO_LARGE and the connection is closed.",
+    )
+    http_header_read_timeout_s: float | None = Field(
+        default=10.0,
+        gt=0,
+        description="Time a client has to send a complete request head, from connecting or "
+        "from the previous answer on the connection; a slower one (slowloris) is cut off.",
+    )
+    http_body_read_timeout_s: float | None = Field(
+        default=30.0,
+        gt=0,
+        description="Time a client has to send a request body that arrives in several reads; "
+        "a slower one gets 408 REQUEST_TIMEOUT and the connection is closed.",
+    )
+    http_max_variables_bytes: int | None = Field(
+        default=1_000_000,
+        gt=0,
+        description="Bytes of one operation's `variables` (as JSON); larger gets 413 "
+        "PAYLOAD_TOO_LARGE. Only bodies larger than this are measured.",
+    )
     parser_max_tokens: int = Field(
         default=15_000,
         gt=0,

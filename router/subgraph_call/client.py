@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from router.planner.plan import OperationKind
 from router.subgraph_call.decode import decode
 from router.subgraph_call.transport import SubgraphRequest, Transport
 
@@ -26,7 +27,7 @@ class SubgraphClient:
         self.transport = transport
 
     async def request(
-        self, query: str, variables: dict[str, Any] | None, kind: str
+        self, query: str, variables: dict[str, Any] | None, kind: OperationKind
     ) -> dict[str, Any]:
         """Send `query`; `kind` is the fetch's operation kind (only queries are shared or
         retried)."""

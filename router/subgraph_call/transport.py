@@ -24,6 +24,7 @@ import orjson
 
 from router import telemetry
 from router.errors import SubgraphBadResponse, SubgraphTimeout, SubgraphUnreachable
+from router.planner.plan import OperationKind
 from router.subgraph_call.http1 import ConnectionPool, ResponseTooLarge
 
 __all__ = [
@@ -42,7 +43,7 @@ class SubgraphRequest:
     __slots__ = ("body", "content", "headers", "kind")
 
     def __init__(
-        self, body: dict[str, Any], kind: str, headers: dict[str, str] | None = None
+        self, body: dict[str, Any], kind: OperationKind, headers: dict[str, str] | None = None
     ) -> None:
         #: {"query", "variables"?}
         self.body = body

@@ -14,6 +14,8 @@ from compose_spec import PyCompose
 
 from tests.helpers.deploy import (
     DOCKER,
+    ROUTER_YAML,
+    load_chorus_config,
     load_compose,
     load_script,
     parse_chorus,
@@ -153,6 +155,18 @@ def test_router_matches_the_cli_and_serves_the_committed_supergraph(
     assert target in mounts, f"nothing is mounted at --supergraph {target}"
     source = (DOCKER / mounts[target]).resolve()
     assert source.is_file() and source == (DOCKER / "k8s" / "supergraph.graphql").resolve()
+
+
+def test_router_reads_the_repositorys_router_yaml(services: dict[str, dict[str, Any]]) -> None:
+    """The settings `chorus dev` gives the router (chorus.yaml `router.config`): the REST
+    endpoints, /openapi.json."""
+    router = services["router"]
+    target = parse_chorus(router["command"]).params["router_config"]
+    assert target is not None, "the router runs without router.yaml"
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in router["volumes"]}
+    assert str(target) in mounts, f"nothing is mounted at --router-config {target}"
+    assert (DOCKER / mounts[str(target)]).resolve() == ROUTER_YAML
+    assert load_chorus_config()["router"]["config"] == ROUTER_YAML.name
 
 
 def test_every_command_is_a_real_chorus_command(services: dict[str, dict[str, Any]]) -> None:

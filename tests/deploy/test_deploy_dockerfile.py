@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.deploy import DOCKER, REPO, parse_chorus, router_port, subgraph_ports
+from tests.helpers.deploy import (
+    DOCKER,
+    REPO,
+    load_chorus_config,
+    parse_chorus,
+    router_port,
+    subgraph_ports,
+)
 from tests.helpers.dockerfile_model import Stage, lineage, parse, stage_args
 
 DOCKERFILE = DOCKER / "Dockerfile"
@@ -91,6 +98,18 @@ def test_models_are_trained_at_build_time_with_real_cli_commands(stages: dict[st
     assert env["HF_HUB_OFFLINE"] == "1" and env["TRANSFORMERS_OFFLINE"] == "1"
     assert env["CHORUS_DATA_DIR"] == "/opt/chorus/baked"
     assert env["CHORUS_DATABASE_URL"].startswith("sqlite+aiosqlite:////opt/chorus/baked/")
+
+
+def test_every_model_of_chorus_yaml_is_trained_into_the_image(stages: dict[str, Stage]) -> None:
+    """A subgraph loads its production model at start-up, and only the image's baked models
+    are seeded: a model chorus.yaml declares but the image does not train never serves."""
+    run = " ".join(i.value for i in stages["models"].all("RUN"))
+    commands = [c.strip().split() for c in run.split("&&")]
+    trained = {argv[2] for argv in commands if argv[:2] == ["chorus", "train"]}
+    declared = {
+        m for sub in load_chorus_config()["subgraphs"].values() for m in sub.get("models") or {}
+    }
+    assert declared and declared <= trained, f"not trained at build time: {declared - trained}"
 
 
 def test_torch_is_the_pinned_cpu_build(stages: dict[str, Stage]) -> None:

@@ -4,19 +4,26 @@ objects consistent with each other, the image, the CLI and chorus.yaml."""
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kubernetes_validate
 import pytest
 import yaml
 
+from router.server.app import create_router_app
+from router.settings import load_router_settings
 from tests.helpers.deploy import (
     DOCKER,
     K8S,
+    REPO,
+    ROUTER_YAML,
     k8s_documents,
     k8s_manifests,
+    load_chorus_config,
     load_script,
     parse_chorus,
     router_port,
@@ -116,24 +123,75 @@ def test_subgraph_deployment_service_and_autoscaler(manifests: Manifests, name: 
     _check_autoscaler(manifests, name)
 
 
+def _configmap_file(manifests: Manifests, name: str, target: Path) -> Path:
+    """The file kustomization.yaml generates into the ConfigMap the pod mounts at `target`.
+
+    The mount's volume is a ConfigMap or a projection of several; the generator's file
+    whose key is `target.name` is the one the container reads.
+    """
+    container = _container(manifests, name)
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(target.parent))
+    volumes = _pod(manifests, name)["spec"]["volumes"]
+    volume = next(v for v in volumes if v["name"] == mount["name"])
+    if "projected" in volume:
+        names = [s["configMap"]["name"] for s in volume["projected"]["sources"]]
+    else:
+        names = [volume["configMap"]["name"]]
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    for generator in kustomization["configMapGenerator"]:
+        if generator["name"] not in names:
+            continue
+        for file in generator["files"]:
+            key, _, source = file.rpartition("=")
+            if (key or Path(source).name) == target.name:
+                return K8S / source
+    raise AssertionError(f"no ConfigMap mounted for {name} holds {target}")
+
+
+@pytest.mark.parametrize("name", sorted(subgraph_ports()))
+def test_a_subgraph_pod_waits_for_the_models_it_serves(manifests: Manifests, name: str) -> None:
+    (init,) = _pod(manifests, name)["spec"]["initContainers"]
+    args = load_script(DOCKER / "seed_models.py").build_parser().parse_args(init["args"])
+    models = load_chorus_config()["subgraphs"][name].get("models") or {}
+    assert args.command == "wait" and sorted(args.model) == sorted(models)
+
+
 def test_router_deployment_serves_the_supergraph_from_a_configmap(manifests: Manifests) -> None:
     container = _container(manifests, "router")
     parsed = parse_chorus(container["args"])
     assert parsed.path == ["router"] and parsed.params["port"] == router_port()
     assert parsed.params["dev"] is False
     supergraph = Path(str(parsed.params["supergraph"]))
-    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(supergraph.parent))
-    volumes = _pod(manifests, "router")["spec"]["volumes"]
-    volume = next(v for v in volumes if v["name"] == mount["name"])
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    generator = next(
-        g for g in kustomization["configMapGenerator"] if g["name"] == volume["configMap"]["name"]
-    )
-    assert supergraph.name in [f.split("=")[0] for f in generator["files"]]
+    assert _configmap_file(manifests, "router", supergraph) == K8S / "supergraph.graphql"
     assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     _check_service(manifests, "router", router_port())
     _check_autoscaler(manifests, "router")
+
+
+def test_router_reads_the_repositorys_router_yaml_from_a_configmap(manifests: Manifests) -> None:
+    """The settings `chorus dev` gives the router (chorus.yaml `router.config`) reach the pod:
+    kustomize reads files inside docker/k8s only, so the generator's input is a copy."""
+    parsed = parse_chorus(_container(manifests, "router")["args"])
+    assert parsed.params["router_config"] is not None, "the router runs without router.yaml"
+    source = _configmap_file(manifests, "router", Path(str(parsed.params["router_config"])))
+    copy = source.relative_to(REPO)
+    assert source.read_text() == ROUTER_YAML.read_text(), f"stale: cp router.yaml {copy}"
+
+
+async def test_every_rest_endpoint_of_router_yaml_fits_the_committed_supergraph(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The containers' router serves every endpoint: none is disabled for want of a type."""
+    settings = load_router_settings(ROUTER_YAML)
+    with caplog.at_level(logging.WARNING, logger="chorus.router.rest"):
+        app = create_router_app((K8S / "supergraph.graphql").read_text(), settings=settings)
+    assert [r.getMessage() for r in caplog.records] == []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://router") as client:
+        paths = (await client.get("/openapi.json")).json()["paths"]
+    served = {(e.method.lower(), e.path) for e in settings.rest.endpoints}
+    assert served and served == {(m, p) for p, item in paths.items() for m in item}
 
 
 def test_committed_supergraph_routes_to_the_services() -> None:

@@ -128,7 +128,12 @@ async def test_data_null_without_errors(make_router: MakeRouter, shop: SubgraphS
     router = await make_router(DEV)
     shop.sticky["reviews"] = reply(200, b'{"data": null}')
     body = await router.data(BOTH)
-    assert body == {"data": {"products": PRODUCTS, "review": None}}
+    # Changed with issue 18: the null used to come back without an error; now the field
+    # the subgraph should have filled carries one.
+    assert body["data"] == {"products": PRODUCTS, "review": None}
+    (err,) = body["errors"]
+    assert err["path"] == ["review"]
+    assert err["extensions"] == {"code": "SUBGRAPH_BAD_RESPONSE", "serviceName": "reviews"}
 
 
 async def test_wrong_types_and_missing_non_null_fields(

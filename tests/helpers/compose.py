@@ -1,6 +1,6 @@
 """Shared helpers for the composition tests.
 
-Composition cases live in `tests/compose/fixtures/*.yaml` (subgraph SDLs plus what should
+Composition cases live in `tests/router/compose/fixtures/*.yaml` (subgraph SDLs plus what should
 happen), so that every case is also checked against the peer composition
 (`@theguild/federation-composition`, installed from npm into a cache folder).
 """
@@ -19,7 +19,7 @@ import yaml
 
 from router.compose import CompositionResult, SubgraphSource, compose
 
-HERE = Path(__file__).resolve().parents[1] / "compose"
+HERE = Path(__file__).resolve().parents[1] / "router" / "compose"
 FIXTURES = HERE / "fixtures"
 PEER_PACKAGES = ["@theguild/federation-composition@0.27.0", "graphql@16.15.0"]
 PEER_PREFIX = Path(

@@ -19,6 +19,7 @@ DOCKER = REPO / "docker"
 K8S = DOCKER / "k8s"
 OBSERVABILITY = DOCKER / "observability"
 IMAGE = "chorus/chorus"
+ROUTER_YAML = REPO / "router.yaml"  # the router's settings (chorus.yaml `router.config`)
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 

@@ -10,18 +10,14 @@ the training subgraph (so a correction records who made it) and serves the chat 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-from router.compose import SubgraphSource, compose
+from tests.helpers.process_stack import ProcessStack, wait_http
 from tests.helpers.stacks import REPO, child_env, free_port
-from tests.helpers.training_stack import AUDIENCE, ISSUER, jwks, wait_http
 
 # Four intents, a few sentences each: the model learns them in a few epochs. There is no
 # ask_location: the sentences asking where the venue is are what users correct.
@@ -65,11 +61,18 @@ SUBGRAPHS = ("nlu", "dialogue", "generation", "training")
 CONCIERGE_DOMAIN = "apps.concierge:data/domain.yml"
 
 
-class FeedbackStack:
+class FeedbackStack(ProcessStack):
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        env = child_env(folder)
+        env.update(
+            CHORUS_MODEL_POLL_S="0.2",  # serving subgraphs follow promotions quickly
+            CHORUS_TRAINING_POLL_S="0.1",
+            CHORUS_TRAINING_HEARTBEAT_S="0.2",
+            CHORUS_TORCH_THREADS="1",
+            CHORUS_LOG_FORMAT="text",
+        )
+        super().__init__(folder, env)
         self.ports = {name: free_port() for name in SUBGRAPHS}
-        self.router_port = free_port()
         data = folder / "small_nlu.yml"
         data.write_text(SMALL_NLU)
         self.data_dir = folder / "data"
@@ -105,78 +108,25 @@ class FeedbackStack:
         }
         self.config = folder / "chorus.yaml"
         self.config.write_text(yaml.safe_dump(config, sort_keys=False))
-        self.env = child_env(folder)
-        self.env.update(
-            CHORUS_MODEL_POLL_S="0.2",  # serving subgraphs follow promotions quickly
-            CHORUS_TRAINING_POLL_S="0.1",
-            CHORUS_TRAINING_HEARTBEAT_S="0.2",
-            CHORUS_TORCH_THREADS="1",
-            CHORUS_LOG_FORMAT="text",
-        )
         self.url = self.env["CHORUS_DATABASE_URL"]
-        self.logs = folder / "logs"
-        self.logs.mkdir()
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-
-    @property
-    def router_url(self) -> str:
-        return f"http://127.0.0.1:{self.router_port}/graphql"
-
-    def _chorus(self, name: str, *argv: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        return subprocess.Popen(
-            [sys.executable, "-m", "chorus", *argv], env=self.env, stdout=log, stderr=log
-        )
 
     def start(self) -> None:
-        migrated = self._chorus("migrate", "migrate", "--config", str(self.config))
+        migrated = self.spawn("migrate", "migrate", "--config", str(self.config))
         assert migrated.wait(120) == 0, self.log("migrate")
-        first = self._chorus("train", "train", "--config", str(self.config), "nlu")
+        first = self.spawn("train", "train", "--config", str(self.config), "nlu")
         assert first.wait(300) == 0, self.log("train")
         for name in SUBGRAPHS:
-            self.processes[name] = self._chorus(
-                name, "subgraph", name, "--config", str(self.config)
-            )
+            self.processes[name] = self.spawn(name, "subgraph", name, "--config", str(self.config))
         for name in SUBGRAPHS:
             wait_http(f"http://127.0.0.1:{self.ports[name]}/ready", self.processes[name], 120)
-        self._start_router()
-
-    def _start_router(self) -> None:
-        sources = []
-        for name in SUBGRAPHS:
-            url = f"http://127.0.0.1:{self.ports[name]}/graphql"
-            sdl = httpx.post(url, json={"query": "{ _service { sdl } }"}).json()
-            sources.append(SubgraphSource(name, url, sdl["data"]["_service"]["sdl"]))
-        result = compose(sources)
-        assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
-        supergraph = self.folder / "supergraph.graphql"
-        supergraph.write_text(result.supergraph_sdl)
-        keys = self.folder / "jwks.json"
-        keys.write_text(json.dumps(jwks()))
-        settings = {
-            "auth": {
-                "jwt": {"jwks": [{"file": str(keys), "issuers": [ISSUER], "audiences": [AUDIENCE]}]}
-            },
-            # the training subgraph reads the token's subject for the corrections' record
-            "traffic": {
-                "headers": {"subgraphs": {"training": [{"propagate": {"named": "authorization"}}]}}
-            },
-        }
-        router_yaml = self.folder / "router.yaml"
-        router_yaml.write_text(yaml.safe_dump(settings))
-        self.processes["router"] = self._chorus(
-            "router",
-            "router",
-            "--supergraph",
-            str(supergraph),
-            "--port",
-            str(self.router_port),
-            "--router-config",
-            str(router_yaml),
+        # the training subgraph reads the token's subject for the corrections' record
+        propagate = {"subgraphs": {"training": [{"propagate": {"named": "authorization"}}]}}
+        self.serve_router(
+            {name: f"http://127.0.0.1:{self.ports[name]}/graphql" for name in SUBGRAPHS},
+            {"traffic": {"headers": propagate}},
             "--static",
             f"/chat={REPO / 'chorus' / 'web' / 'chat'}",
         )
-        wait_http(f"http://127.0.0.1:{self.router_port}/health", self.processes["router"])
 
     def post(self, query: str, headers: dict[str, str] | None = None, **variables: Any) -> Any:
         response = httpx.post(
@@ -192,16 +142,3 @@ class FeedbackStack:
         body = self.post(query, headers, **variables)
         assert "errors" not in body, body["errors"]
         return body["data"]
-
-    def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")

@@ -1,9 +1,10 @@
 """The fraud application on real servers: its four subgraphs (uvicorn, in this event loop) over
-one migrated SQLite database, composed into a supergraph, and a router in front of them."""
+one migrated SQLite database, composed into a supergraph (with other subgraphs' SDL when a test
+gives it), and a router in front of them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,16 @@ class FraudStack:
     def graphql(self) -> str:
         return f"{self.base}/graphql"
 
-    async def gql(self, query: str, **variables: Any) -> dict[str, Any]:
+    @property
+    def ws(self) -> str:
+        return self.graphql.replace("http://", "ws://")
+
+    async def gql(
+        self, query: str, *, headers: dict[str, str] | None = None, **variables: Any
+    ) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=30) as client:
             response = await client.post(
-                self.graphql, json={"query": query, "variables": variables}
+                self.graphql, json={"query": query, "variables": variables}, headers=headers
             )
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
@@ -58,11 +65,16 @@ async def _fetch_sdl(url: str) -> str:
 
 @asynccontextmanager
 async def fraud_stack(
-    folder: Path, settings: RouterSettings, static: dict[str, Path] | None = None
+    folder: Path,
+    settings: RouterSettings,
+    static: dict[str, Path] | None = None,
+    extra_sources: Sequence[SubgraphSource] = (),
 ) -> AsyncIterator[FraudStack]:
     """The stack with the hand-set velocity model as the anomaly model's version 1.
 
     `static` mounts folders of files on the router, as `chorus router --static` does.
+    `extra_sources` compose into the same supergraph (e.g. the concierge's subgraphs, not
+    served: a test of the fraud plan in the whole supergraph).
     """
     url = migrated(folder)
     await register_anomaly(url, "1", velocity_model(folder / "v1"))
@@ -83,7 +95,7 @@ async def fraud_stack(
             SubgraphSource(name, served[name].url, await _fetch_sdl(served[name].url))
             for name in apps
         ]
-        result = compose(sources)
+        result = compose([*sources, *extra_sources])
         assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
         application = create_router_app(result.supergraph_sdl, settings=settings)
         for prefix, directory in (static or {}).items():

@@ -80,11 +80,13 @@ class Mutation:
         )
 
 
-def shop_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(query=Query, mutation=Mutation)
+def shop_schema(*, mutations: bool = True) -> strawberry.federation.Schema:
+    """The shop; without `mutations`, a read-only one (no `addItem`, no `ItemInput`)."""
+    return strawberry.federation.Schema(query=Query, mutation=Mutation if mutations else None)
 
 
-def shop_supergraph() -> str:
-    result = compose([SubgraphSource("shop", SHOP_URL, sdl_of(shop_schema()))])
+def shop_supergraph(*, mutations: bool = True) -> str:
+    schema = shop_schema(mutations=mutations)
+    result = compose([SubgraphSource("shop", SHOP_URL, sdl_of(schema))])
     assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
     return result.supergraph_sdl

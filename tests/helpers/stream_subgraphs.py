@@ -163,6 +163,13 @@ def sdl_of(schema: strawberry.federation.Schema) -> str:
     return sdl
 
 
+#: subscriptions whose plans branch on `$p` (`@include` / `@skip`): a `Condition` at the root
+CONDITIONAL_SUBSCRIPTIONS = [
+    'subscription($p: Boolean!) { messages(room: "r") { id author @include(if: $p) { name } } }',
+    'subscription($p: Boolean!) { messages(room: "r") { id text @skip(if: $p) } }',
+]
+
+
 def supergraph(chat_url: str, users_url: str) -> str:
     result = compose(
         [

@@ -1,4 +1,5 @@
-"""Helpers for the workflow tests: free ports in our range, real processes, HTTP waits."""
+"""Helpers for the tests that run real processes (chorus dev, hot reload, polyglot, a scaffold
+through the router): free ports in our range, real processes, HTTP waits."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from models.trainer_registry import (
     UnknownModel,
     load_trainer,
 )
-from models.trainers import Option, TrainerError, file_hash
+from models.trainers import Option, TrainerError, config_from, file_hash
 from tests.helpers import toy_trainer
 
 TOY = "tests.helpers.toy_trainer:TRAINER"
@@ -174,3 +175,22 @@ async def test_the_registry_keeps_evaluations_with_the_version(tmp_path: Path) -
             await registry.record_evaluation("toy", "2", "a.json", {})
     finally:
         await engine.dispose()
+
+
+@dataclass(frozen=True)
+class _Config:
+    seed: int = 0
+    learning_rate: float = 1e-3
+    n_layer: int = 2
+    warmup: float = 0.1  # no option sets it: keeps its default
+
+
+def test_config_from_takes_fields_by_name_or_renamed_and_keeps_the_rest() -> None:
+    params = {"seed": 7, "lr": 0.5, "layers": 3, "threads": 2}  # threads: not a field
+    config = config_from(_Config, params, learning_rate="lr", n_layer="layers")
+    assert config == _Config(seed=7, learning_rate=0.5, n_layer=3, warmup=0.1)
+    assert config_from(_Config, {}) == _Config()
+    with pytest.raises(TrainerError, match="_Config has no field 'lr'"):
+        config_from(_Config, params, lr="lr")
+    with pytest.raises(TrainerError, match="no parameter 'rate' for _Config"):
+        config_from(_Config, params, learning_rate="rate")

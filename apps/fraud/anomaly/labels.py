@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,14 +88,5 @@ async def _read(database_url: str) -> list[Labelled]:
 
 
 def _features(r: Any) -> Features:
-    return Features(
-        amount_eur=r["amount_eur"],
-        amount_z_score=r["amount_z_score"],
-        amount_to_mean_ratio=r["amount_to_mean_ratio"],
-        card_history_count=r["card_history_count"],
-        count_last_minute=r["count_last_minute"],
-        count_last_hour=r["count_last_hour"],
-        first_at_merchant=r["first_at_merchant"],
-        first_in_country=r["first_in_country"],
-        seconds_since_previous=r["seconds_since_previous"],
-    )
+    """The row's columns are the features' fields (features' table stores them by name)."""
+    return Features(**{f.name: r[f.name] for f in fields(Features)})

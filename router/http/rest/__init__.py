@@ -18,7 +18,9 @@ __all__ = ["RestApi", "RestConfigError", "rest_routes"]
 def rest_routes(graphql: GraphQLHttp) -> list[BaseRoute]:
     """The REST endpoints and /openapi.json, running their operations through `graphql`.
 
-    Raises `RestConfigError` when an endpoint's operation does not fit the supergraph.
+    Raises `RestConfigError` when an endpoint's configuration is malformed (its operation
+    does not parse, GET runs a mutation, ...). One whose operation does not fit the
+    supergraph is disabled with a warning instead (`RestApi`).
     """
     if not graphql.router.settings.rest.endpoints:
         return []

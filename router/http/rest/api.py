@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import orjson
+from graphql import GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -27,7 +28,13 @@ from router.http.payload import RequestRejected, read_body
 from router.http.request import HttpRequest
 from router.http.rest.errors import STATUS_BY_CODE, problem, status_of
 from router.http.rest.openapi import openapi_document
-from router.http.rest.operation import BoundOperation, RestConfigError, bind
+from router.http.rest.operation import (
+    BoundOperation,
+    OperationUnfit,
+    PreparedOperation,
+    bind,
+    prepare,
+)
 from router.http.rest.params import ParamError, read_param
 from router.plugins import GraphQLOperation, Reject
 from router.request.persisted.manifest import Manifest
@@ -42,8 +49,12 @@ log = logging.getLogger("chorus.router.rest")
 class RestApi:
     """The configured endpoints of one router, bound to its current supergraph.
 
-    The operations are checked when the API is built (a bad configuration stops
-    the router) and again after each supergraph reload, on the next request.
+    A malformed operation stops the router when the API is built (`RestConfigError`).
+    One that does not fit the supergraph (e.g. the fraud endpoints when the stack runs
+    only the concierge) disables its endpoint with a warning: it answers 404 and is
+    left out of the OpenAPI document. The operations are bound again after each
+    supergraph reload, on the next request, so an endpoint comes back when a reloaded
+    supergraph has what it needs.
     """
 
     def __init__(self, graphql: GraphQLHttp) -> None:
@@ -51,25 +62,28 @@ class RestApi:
         self.router = graphql.router
         self.settings = self.router.settings.rest
         self.by_code = {**STATUS_BY_CODE, **self.settings.error_status}
-        self._snapshot: Snapshot | None = None
-        self._bound: tuple[BoundOperation, ...] = ()
-        self._document: bytes | None = None
         pq = self.router.settings.persisted_queries  # the safelist endpoints may name by id
-        self._manifest = Manifest.load(pq.manifest) if pq.manifest else None
-        self.bound()  # raises RestConfigError now rather than on the first request
+        manifest = Manifest.load(pq.manifest) if pq.manifest else None
+        self._prepared = tuple(prepare(e, manifest) for e in self.settings.endpoints)
+        self._snapshot: Snapshot | None = None
+        self._bound: tuple[BoundOperation | OperationUnfit, ...] = ()
+        self._document: bytes | None = None
+        self.bound()  # warns now about the endpoints this supergraph disables
 
-    def bound(self) -> tuple[BoundOperation, ...]:
+    def bound(self) -> tuple[BoundOperation | OperationUnfit, ...]:
+        """Per endpoint: its operation bound to the current supergraph, or why it is disabled."""
         snap = self.router.snapshot
         if snap is not self._snapshot:
             schema = snap.documents.schema
-            manifest = self._manifest
-            self._bound = tuple(bind(e, schema, manifest) for e in self.settings.endpoints)
+            previous = self._bound
+            self._bound = tuple(_bind(p, schema) for p in self._prepared)
             self._document = None
             self._snapshot = snap
+            _log_changes(self._prepared, previous, self._bound)
         return self._bound
 
     def openapi(self) -> bytes:
-        bound = self.bound()
+        bound = tuple(b for b in self.bound() if isinstance(b, BoundOperation))
         if self._document is None:
             schema = self.router.snapshot.documents.schema
             self._document = orjson.dumps(openapi_document(self.settings, bound, schema))
@@ -85,25 +99,23 @@ class RestApi:
         return routes
 
     async def _openapi(self, request: Request) -> Response:
-        try:
-            return Response(self.openapi(), media_type="application/json")
-        except RestConfigError as exc:
-            log.error("%s", exc)
-            return _config_problem(exc)
+        return Response(self.openapi(), media_type="application/json")
 
     async def serve(self, index: int, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            response = await self._answer(index, HttpRequest(scope, receive), scope)
-        except RestConfigError as exc:  # the supergraph changed under the endpoint
-            log.error("%s", exc)
-            response = _config_problem(exc)
-        except RequestRejected as exc:
-            error = graphql_error(str(exc), None, exc.code)
-            response = problem(exc.status, [error], headers=exc.headers)
+        op = self.bound()[index]
+        if isinstance(op, OperationUnfit):
+            where = self._prepared[index].where
+            message = f"{where} is disabled: it does not fit this router's supergraph ({op})"
+            response = problem(404, [graphql_error(message, None, "NOT_FOUND")])
+        else:
+            try:
+                response = await self._answer(op, HttpRequest(scope, receive), scope)
+            except RequestRejected as exc:
+                error = graphql_error(str(exc), None, exc.code)
+                response = problem(exc.status, [error], headers=exc.headers)
         await response(scope, receive, send)
 
-    async def _answer(self, index: int, request: HttpRequest, scope: Scope) -> Response:
-        op = self.bound()[index]
+    async def _answer(self, op: BoundOperation, request: HttpRequest, scope: Scope) -> Response:
         variables = await self._variables(op, request, scope.get("path_params", {}))
         s = op.settings
         if s.persisted_id is not None:
@@ -177,10 +189,12 @@ class RestApi:
                 "'content-type' header must be application/json",
                 ErrorCode.INVALID_CONTENT_TYPE_HEADER,
             )
+        limits = self.router.settings.limits
         raw = await read_body(
             request.headers.get("content-length"),
             request.receive,
-            self.router.settings.limits.http_max_request_bytes,
+            limits.http_max_request_bytes,
+            limits.http_body_read_timeout_s,
         )
         if not raw.strip():
             raise RequestRejected(400, "request body is empty: send a JSON document")
@@ -211,5 +225,28 @@ class _Endpoint:
         await self.api.serve(self.index, scope, receive, send)
 
 
-def _config_problem(exc: RestConfigError) -> Response:
-    return problem(500, [graphql_error(str(exc), None, ErrorCode.INTERNAL_SERVER_ERROR)])
+def _bind(prepared: PreparedOperation, schema: GraphQLSchema) -> BoundOperation | OperationUnfit:
+    try:
+        return bind(prepared, schema)
+    except OperationUnfit as exc:
+        return exc
+
+
+def _log_changes(
+    prepared: tuple[PreparedOperation, ...],
+    before: tuple[BoundOperation | OperationUnfit, ...],
+    after: tuple[BoundOperation | OperationUnfit, ...],
+) -> None:
+    """A warning per endpoint the supergraph disables, a note per one it enables again."""
+    for i, (p, now) in enumerate(zip(prepared, after, strict=True)):
+        was = before[i] if before else None
+        if isinstance(now, OperationUnfit):
+            if not isinstance(was, OperationUnfit) or str(was) != str(now):
+                log.warning(
+                    "%s is disabled (404, left out of the OpenAPI document): its operation does "
+                    "not fit the supergraph: %s",
+                    p.where,
+                    now,
+                )
+        elif isinstance(was, OperationUnfit):
+            log.warning("%s is enabled again: the reloaded supergraph fits it", p.where)

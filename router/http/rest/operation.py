@@ -1,10 +1,14 @@
-"""A REST endpoint's GraphQL operation, checked against the API schema once.
+"""A REST endpoint's GraphQL operation: read and checked once, bound to each supergraph.
 
-`bind` reads the configured operation (text, file or persisted-query id), parses
-and validates it, and works out where each variable comes from: a `{name}` path
-segment, the JSON body (all of it, or one key per variable) or a query parameter.
-A mistake in the configuration is a `RestConfigError` when the router starts, not
-a 500 on the first request.
+`prepare` reads the configured operation (text, file or persisted-query id), parses
+it and works out where each variable comes from: a `{name}` path segment, the JSON
+body (all of it, or one key per variable) or a query parameter. A mistake there is
+in the configuration itself: a `RestConfigError` when the router starts.
+
+`bind` validates the prepared operation against a supergraph's API schema. An
+operation that does not fit (a field or type the supergraph lacks, e.g. the fraud
+endpoints under `chorus dev concierge`) is an `OperationUnfit`: the endpoint is
+disabled for that supergraph, not the router stopped.
 """
 
 from __future__ import annotations
@@ -33,13 +37,25 @@ from router.planner.operation import select_operation
 from router.request.persisted.manifest import Manifest
 from router.settings.rest import RestEndpointSettings
 
-__all__ = ["BoundOperation", "RestConfigError", "Variable", "bind"]
+__all__ = [
+    "BoundOperation",
+    "OperationUnfit",
+    "PreparedOperation",
+    "RestConfigError",
+    "Variable",
+    "bind",
+    "prepare",
+]
 
 _SEGMENT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class RestConfigError(ValueError):
-    """A REST endpoint's configuration does not fit the supergraph (the router refuses it)."""
+    """A REST endpoint's configuration is unusable with any supergraph (the router refuses it)."""
+
+
+class OperationUnfit(ValueError):
+    """A REST endpoint's operation does not validate against the current supergraph."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,19 +112,32 @@ def operation_text(settings: RestEndpointSettings, manifest: Manifest | None) ->
     return text
 
 
-def bind(
-    settings: RestEndpointSettings, schema: GraphQLSchema, manifest: Manifest | None
-) -> BoundOperation:
-    """The endpoint's operation checked against `schema`; raises `RestConfigError`."""
+@dataclass(frozen=True, slots=True)
+class PreparedOperation:
+    """The endpoint's operation, parsed and checked for what needs no schema."""
+
+    settings: RestEndpointSettings
+    text: str
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    result_key: str | None
+    root_field: FieldNode | None
+    #: variable name -> "path", "query" or "body"
+    sources: dict[str, str]
+
+    @property
+    def where(self) -> str:
+        return _where(self.settings)
+
+
+def prepare(settings: RestEndpointSettings, manifest: Manifest | None) -> PreparedOperation:
+    """The endpoint's operation, read and parsed; raises `RestConfigError`."""
     where = _where(settings)
     text = operation_text(settings, manifest)
     try:
         document = parse(text)
     except GraphQLError as exc:
         raise RestConfigError(f"{where}: the operation does not parse: {exc.message}") from exc
-    errors = validate(schema, document)
-    if errors:
-        raise RestConfigError(f"{where}: the operation is invalid: {errors[0].message}")
     op = select_operation(document, settings.operation_name)
     if op is None:
         raise RestConfigError(f"{where}: name the operation to run (operation_name)")
@@ -116,12 +145,39 @@ def bind(
         raise RestConfigError(f"{where}: subscriptions are not served as REST endpoints")
     if settings.method == "GET" and op.operation is not OperationType.QUERY:
         raise RestConfigError(f"{where}: GET endpoints run queries only")
-    root = schema.get_root_type(op.operation)
-    assert root is not None
     fields = [s for s in op.selection_set.selections if isinstance(s, FieldNode)]
     result_key, root_field = _result(settings, fields, len(op.selection_set.selections), where)
-    variables = _variables(settings, schema, op, where)
-    return BoundOperation(settings, text, document, op, variables, result_key, root, root_field)
+    sources = _sources(settings, op, where)
+    return PreparedOperation(settings, text, document, op, result_key, root_field, sources)
+
+
+def bind(prepared: PreparedOperation, schema: GraphQLSchema) -> BoundOperation:
+    """The prepared operation checked against `schema`; raises `OperationUnfit`."""
+    errors = validate(schema, prepared.document)
+    if errors:
+        raise OperationUnfit(f"the operation is invalid: {errors[0].message}")
+    op = prepared.operation
+    root = schema.get_root_type(op.operation)
+    assert root is not None  # validated above
+    variables = []
+    for d in op.variable_definitions or ():
+        name = d.variable.name.value
+        t = type_from_ast(schema, d.type)
+        assert t is not None  # validated above
+        default = value_from_ast_untyped(d.default_value) if d.default_value else None
+        required = isinstance(t, GraphQLNonNull) and d.default_value is None
+        source = prepared.sources[name]
+        variables.append(Variable(name, t, source, required, default))  # type: ignore[arg-type]
+    return BoundOperation(
+        prepared.settings,
+        prepared.text,
+        prepared.document,
+        op,
+        tuple(variables),
+        prepared.result_key,
+        root,
+        prepared.root_field,
+    )
 
 
 def _result(
@@ -141,31 +197,26 @@ def _result(
     return None, None
 
 
-def _variables(
-    settings: RestEndpointSettings, schema: GraphQLSchema, op: OperationDefinitionNode, where: str
-) -> tuple[Variable, ...]:
+def _sources(
+    settings: RestEndpointSettings, op: OperationDefinitionNode, where: str
+) -> dict[str, str]:
     in_path = _SEGMENT.findall(settings.path)
-    declared = {d.variable.name.value: d for d in op.variable_definitions or ()}
+    declared = [d.variable.name.value for d in op.variable_definitions or ()]
     for name in in_path:
         if name not in declared:
             raise RestConfigError(f"{where}: path segment {{{name}}} is not a variable of it")
     if settings.body is not None and settings.body not in declared:
         raise RestConfigError(f"{where}: body {settings.body!r} is not a variable of it")
     has_body = settings.method not in ("GET", "DELETE")
-    out = []
-    for name, d in declared.items():
-        t = type_from_ast(schema, d.type)
-        assert t is not None  # validated above
+    out = {}
+    for name in declared:
         if name in in_path:
-            source = "path"
+            out[name] = "path"
         elif settings.body is not None:
-            source = "body" if name == settings.body else "query"
+            out[name] = "body" if name == settings.body else "query"
         else:
-            source = "body" if has_body else "query"
-        default = value_from_ast_untyped(d.default_value) if d.default_value else None
-        required = isinstance(t, GraphQLNonNull) and d.default_value is None
-        out.append(Variable(name, t, source, required, default))  # type: ignore[arg-type]
-    return tuple(out)
+            out[name] = "body" if has_body else "query"
+    return out
 
 
 def _where(settings: RestEndpointSettings) -> str:

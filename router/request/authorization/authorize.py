@@ -61,14 +61,13 @@ class AuthorizationResult:
     def cache_key(self) -> object:
         return ("authz", self.removed)
 
-    def reshape(
-        self, planned: Any, conditions: dict[str, bool], applies: Callable[[str | None, str], bool]
-    ) -> Any:
-        """`planned` with a shaping context for the original operation."""
-        ctx = OperationContext.build(
+    def shaping_context(
+        self, conditions: dict[str, bool], applies: Callable[[str | None, str], bool]
+    ) -> OperationContext:
+        """The client's original operation as the shaper walks it (removed fields null)."""
+        return OperationContext.build(
             self.original_document, self.original_operation, conditions, applies
         )
-        return dataclasses.replace(planned, context=ctx)
 
     def finish(self, errors: list[dict[str, Any]]) -> None:
         """Add the authorization errors; drop null-violation errors they explain."""

@@ -151,6 +151,47 @@ def _gql(url: str, query: str, **variables: Any) -> dict[str, Any]:
     return body["data"]  # type: ignore[no-any-return]
 
 
+# Package data in folders without an __init__.py (setuptools finds them as namespace
+# packages only when package-data reaches them): the scaffold's templates, the router's
+# static pages, the applications' data. Authors' notes (*.md) stay in the repository.
+DATA_FOLDERS = ["chorus/templates", "chorus/web", "apps/concierge/data", "apps/fraud/data"]
+LIST_INSTALLED = """
+import importlib.resources, json, sys
+def walk(node, prefix):
+    for child in node.iterdir():
+        if child.is_dir():
+            yield from walk(child, f"{prefix}{child.name}/")
+        else:
+            yield prefix + child.name
+out = {}
+for folder in sys.argv[1:]:
+    package, _, rest = folder.partition("/")
+    node = importlib.resources.files(package).joinpath(rest)
+    out[folder] = sorted(walk(node, ""))
+print(json.dumps(out))
+"""
+
+
+def test_the_wheel_carries_the_package_data_of_folders_without_init(installed: Path) -> None:
+    listed = subprocess.run(
+        [str(installed / "python"), "-c", LIST_INSTALLED, *DATA_FOLDERS],
+        env=_env(installed.parent), cwd=installed.parent, capture_output=True, text=True,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)
+    for folder in DATA_FOLDERS:
+        source = REPO / folder
+        expected = sorted(
+            str(f.relative_to(source))
+            for f in source.rglob("*")
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".md"
+        )
+        installed_files = [f for f in found[folder] if "__pycache__" not in f]
+        assert installed_files == expected, folder
+    assert "subgraph/model/trainer.py.tmpl" in found["chorus/templates"]
+    assert "deploy/k8s-subgraph.yaml.tmpl" in found["chorus/templates"]
+
+
 def test_the_installed_wheel_serves_the_concierge(installed: Path, tmp_path: Path) -> None:
     work = tmp_path / "run"  # outside the repository: nothing there to import
     work.mkdir()

@@ -5,6 +5,7 @@ POST /v1/transactions, bad input, conflicts, a subgraph down, alerts and verdict
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,11 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate as validate_openapi
 
+from chorus.config import load_config
+from chorus.schemas import stack_sources
+from chorus.selection import select_subgraphs
+from router.compose import compose
+from router.server.app import create_router_app
 from router.settings import load_router_settings
 from tests.helpers.fraud import tx_input
 from tests.helpers.fraud_stack import ROOT, FraudStack, fraud_stack
@@ -143,3 +149,37 @@ async def test_alerting_down_is_503_with_what_was_done(
     assert problem["data"]["risk"]["model"]["version"] == "1"
     assert problem["data"]["alert"] is None
     assert (await client.get("/v1/alerts")).status_code == 503
+
+
+async def test_under_chorus_dev_concierge_the_fraud_endpoints_are_off_and_the_router_serves(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The repository's chorus.yaml names router.yaml; a stack of the concierge alone (what
+    `chorus dev concierge` composes) lacks the fraud types, so each fraud endpoint is disabled
+    with a warning, and /graphql serves the concierge as usual."""
+    config = load_config(ROOT / "chorus.yaml")
+    assert config.router.config is not None
+    settings = load_router_settings(config.base_dir / config.router.config)
+    concierge = select_subgraphs(config, ["concierge"])
+    result = compose(stack_sources(config, concierge))
+    assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
+    with caplog.at_level(logging.WARNING, logger="chorus.router.rest"):
+        app = create_router_app(result.supergraph_sdl, settings=settings)
+    warned = [r.getMessage() for r in caplog.records]
+    for endpoint in settings.rest.endpoints:
+        where = f"rest endpoint {endpoint.method} {endpoint.path} is disabled"
+        assert any(where in w for w in warned), (where, warned)
+    assert any("Unknown type 'TransactionInput'" in w for w in warned), warned
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://r") as client:
+        typename = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert typename.json() == {"data": {"__typename": "Query"}}
+        assert "say(" in result.supergraph_sdl
+        response = await client.post("/v1/transactions", json=tx_input("off"))
+        assert response.status_code == 404
+        assert response.json()["code"] == "NOT_FOUND"
+        assert "POST /v1/transactions is disabled" in response.json()["detail"]
+        assert (await client.get("/v1/alerts")).status_code == 404
+        doc = (await client.get("/openapi.json")).json()
+        validate_openapi(doc)
+        assert doc["paths"] == {}

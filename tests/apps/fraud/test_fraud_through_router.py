@@ -8,29 +8,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from apps.fraud.alerting.app import create_app as alerting_app
-from apps.fraud.anomaly.app import create_app as anomaly_app
-from apps.fraud.features.app import create_app as features_app
-from apps.fraud.ingestion.app import create_app as ingestion_app
-from router.compose import SubgraphSource, compose
-from router.server.app import create_router_app
+from router.compose import SubgraphSource
 from router.settings import RouterSettings
 from subgraphs.dialogue.schema import build_schema as dialogue_schema
 from subgraphs.generation.schema import build_schema as generation_schema
 from subgraphs.nlu.schema import build_schema as nlu_schema
-from tests.helpers import stream_subgraphs as servers
-from tests.helpers.fraud import migrated, register_anomaly, tx_input, velocity_model
-from tests.helpers.stacks import free_port
+from tests.helpers.fraud import tx_input
+from tests.helpers.fraud_stack import FraudStack, fraud_stack
 
 SUBMIT = """
 mutation Submit($input: TransactionInput!) {
@@ -47,73 +39,24 @@ PROTO = [Subprotocol("graphql-transport-ws")]
 T0 = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 
 
-@dataclass
-class Stack:
-    url: str
-    ws_url: str
-    supergraph: str
-
-    async def post(self, query: str, headers: dict[str, str] | None = None, **variables: Any):  # type: ignore[no-untyped-def]
-        async with httpx.AsyncClient(timeout=30) as client:
-            response = await client.post(
-                self.url, json={"query": query, "variables": variables}, headers=headers or {}
-            )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
-def _sdl(app_or_schema: Any) -> str:
-    schema = getattr(app_or_schema, "schema", app_or_schema)
+def _sdl(schema: Any) -> str:
     return str(schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"])
 
 
 @pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    url = migrated(tmp_path)
-    await register_anomaly(url, "1", velocity_model(tmp_path / "v1"))
-    apps = {
-        "ingestion": ingestion_app(url),
-        "features": features_app(url),
-        "anomaly": anomaly_app(url),
-        "alerting": alerting_app(url),
-    }
-    served = {
-        name: await servers.serve(app, free_port(), lifespan="on") for name, app in apps.items()
-    }
-    try:
-        for app in apps.values():
-            await app.state.readiness.wait()
-            assert app.state.readiness.ready, app.state.readiness.error
-        sources = [
-            SubgraphSource(name, served[name].url, await _fetch_sdl(served[name].url))
-            for name in apps
-        ]
-        # the concierge's subgraphs compose into the same supergraph (not served here)
+async def stack(tmp_path: Path) -> AsyncIterator[FraudStack]:
+    # the concierge's subgraphs compose into the same supergraph (not served here)
+    concierge = [
+        SubgraphSource(name, f"http://127.0.0.1:1/{name}", _sdl(schema))
         for name, schema in (
             ("nlu", nlu_schema()),
             ("dialogue", dialogue_schema()),
             ("generation", generation_schema()),
-        ):
-            sources.append(SubgraphSource(name, f"http://127.0.0.1:1/{name}", _sdl(schema)))
-        result = compose(sources)
-        assert result.supergraph_sdl is not None, [str(e) for e in result.errors]
-        router = await servers.serve(
-            create_router_app(result.supergraph_sdl, settings=RouterSettings(dev=True)),
-            free_port(),
         )
-        try:
-            yield Stack(router.url, router.url.replace("http://", "ws://"), result.supergraph_sdl)
-        finally:
-            await servers.stop(router)
-    finally:
-        for server in served.values():
-            await servers.stop(server)
-
-
-async def _fetch_sdl(url: str) -> str:
-    async with httpx.AsyncClient() as client:
-        response = await client.post(url, json={"query": "{ _service { sdl } }"})
-    return str(response.json()["data"]["_service"]["sdl"])
+    ]
+    settings = RouterSettings(dev=True)
+    async with fraud_stack(tmp_path, settings, extra_sources=concierge) as stack:
+        yield stack
 
 
 def _services(node: dict[str, Any]) -> list[str]:
@@ -125,8 +68,8 @@ def _services(node: dict[str, Any]) -> list[str]:
     return [node["serviceName"]]
 
 
-async def test_one_mutation_runs_the_whole_chain_in_plan_order(stack: Stack) -> None:
-    body = await stack.post(
+async def test_one_mutation_runs_the_whole_chain_in_plan_order(stack: FraudStack) -> None:
+    body = await stack.gql(
         SUBMIT, headers={"Chorus-Expose-Query-Plan": "true"}, input=tx_input("k1")
     )
     assert "errors" not in body, body
@@ -145,8 +88,8 @@ async def test_one_mutation_runs_the_whole_chain_in_plan_order(stack: Stack) -> 
     assert _services(plan) == ["ingestion", "features", "anomaly", "alerting"]
 
 
-async def test_a_card_testing_burst_raises_an_alert_seen_by_a_subscriber(stack: Stack) -> None:
-    async with connect(stack.ws_url, subprotocols=PROTO) as ws:
+async def test_a_card_testing_burst_raises_an_alert_seen_by_a_subscriber(stack: FraudStack) -> None:
+    async with connect(stack.ws, subprotocols=PROTO) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "connection_ack"}
         await ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": RAISED}}))
@@ -161,7 +104,7 @@ async def test_a_card_testing_burst_raises_an_alert_seen_by_a_subscriber(stack: 
                 merchant=f"m{i}",
                 merchantCategory="electronics",
             )
-            body = await stack.post(SUBMIT, input=input_)
+            body = await stack.gql(SUBMIT, input=input_)
             assert "errors" not in body, body
             results.append(body["data"]["submitTransaction"])
         message = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -181,7 +124,7 @@ async def test_a_card_testing_burst_raises_an_alert_seen_by_a_subscriber(stack: 
     }
 
 
-async def test_the_supergraph_serves_both_pipelines(stack: Stack) -> None:
+async def test_the_supergraph_serves_both_pipelines(stack: FraudStack) -> None:
     for field in (
         "say(",
         "submitTransaction(",
@@ -190,7 +133,7 @@ async def test_the_supergraph_serves_both_pipelines(stack: Stack) -> None:
         "alertRaised",
     ):
         assert field in stack.supergraph, field
-    bad = await stack.post(SUBMIT, input=tx_input("k2", amount=-3.0, currency="XYZ"))
+    bad = await stack.gql(SUBMIT, input=tx_input("k2", amount=-3.0, currency="XYZ"))
     assert bad["data"] is None
     (error,) = bad["errors"]
     assert error["path"] == ["submitTransaction"]

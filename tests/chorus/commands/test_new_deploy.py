@@ -2,13 +2,15 @@
 
 The fast tests scaffold into a project holding this repository's chorus.yaml and
 docker/ files (the supergraph composition replaced by a stub); the slow one copies
-the whole repository (what `git ls-files` lists), scaffolds a plain subgraph and one
-extending `Turn`, then runs the deploy tests and the generated tests there.
+the whole repository (what `git ls-files` lists), scaffolds a plain subgraph, one
+extending `Turn` and one serving a model, then runs the deploy tests and the generated
+tests there.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from chorus.cli import app
+from tests.helpers.deploy import load_script
 from tests.helpers.workflow import REPO
 
 runner = CliRunner()
@@ -100,6 +103,46 @@ def test_every_deploy_file_gets_the_subgraph_and_keeps_its_comments(project: Pat
     assert "ledger:4009" in targets
 
 
+def _init_wait(manifest: Path) -> list[str]:
+    deployment = next(
+        d for d in yaml.safe_load_all(manifest.read_text()) if d["kind"] == "Deployment"
+    )
+    (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
+    return list(init["args"])
+
+
+def test_a_model_is_trained_into_the_image_and_its_pod_waits_for_it(project: Path) -> None:
+    """`--model` registers model `ledger` in chorus.yaml; the deploy entries honour it as the
+    fraud team's anomaly model had to by hand: the image trains it, the pod waits for it."""
+    dockerfile = project / "docker" / "Dockerfile"
+    before = dockerfile.read_text()
+    result = new(project, "ledger", "--model")
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((project / "chorus.yaml").read_text())
+    assert list(config["subgraphs"]["ledger"]["models"]) == ["ledger"]
+    text = dockerfile.read_text()
+    trained = re.findall(r"^ && chorus train (\S+)", text, flags=re.MULTILINE)
+    assert trained == [
+        *re.findall(r"^ && chorus train (\S+)", before, flags=re.MULTILINE),
+        "ledger",
+    ]
+    models_run = text.split("FROM build AS models")[1].split("FROM ")[0]
+    assert models_run.index("chorus train ledger") < models_run.index("seed_models.py export")
+    wait = _init_wait(project / "docker" / "k8s" / "ledger.yaml")
+    assert wait == ["wait", "--model", "ledger", "--timeout", "900"]
+    seed = load_script(REPO / "docker" / "seed_models.py")
+    assert seed.build_parser().parse_args(wait).model == ["ledger"]
+
+
+def test_a_subgraph_without_a_model_adds_no_training(project: Path) -> None:
+    before = (project / "docker" / "Dockerfile").read_text()
+    result = new(project, "ledger")
+    assert result.exit_code == 0, result.output
+    after = (project / "docker" / "Dockerfile").read_text()
+    assert after.count("chorus train") == before.count("chorus train")
+    assert _init_wait(project / "docker" / "k8s" / "ledger.yaml") == ["wait", "--timeout", "900"]
+
+
 def test_a_failed_composition_restores_every_file(project: Path) -> None:
     (project / "docker" / "build_supergraph.py").write_text(
         "import sys\nprint('INVALID_FIELD_SHARING: Turn.x', file=sys.stderr)\nsys.exit(1)\n"
@@ -169,6 +212,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
 
     chorus("new", "subgraph", "ledger")
     chorus("new", "subgraph", "sentiment", "--extends", "Turn", "--requires", "text")
+    chorus("new", "subgraph", "scorer", "--model")  # the image trains it, its pod waits for it
     assert _snapshot(copy / "subgraphs" / "nlu") == before  # other teams' code is untouched
     scaffolded = _snapshot(copy)
     refused = chorus("new", "subgraph", "tone", "--extends", "Tern", status=2)
@@ -177,7 +221,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
     supergraph = (copy / "docker/k8s/supergraph.graphql").read_text()
     assert 'sentiment: String! @join__field(graph: SENTIMENT, requires: "text")' in supergraph
 
-    generated = ["subgraphs/ledger", "subgraphs/sentiment", "tests/subgraphs"]
+    generated = ["subgraphs/ledger", "subgraphs/sentiment", "subgraphs/scorer", "tests/subgraphs"]
     for args in (["check"], ["format", "--check"]):
         lint = subprocess.run(
             [sys.executable, "-m", "ruff", *args, *generated],
@@ -196,7 +240,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
             "-p",
             "no:cacheprovider",
             "tests/deploy",
-            *generated[2:],
+            *generated[3:],
         ],
         cwd=copy,
         env=env,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +11,9 @@ import pytest
 from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import pipeline_subgraphs as subgraphs
+from tests.helpers.supergraph_fixture import load_fixture
 
-SUPERGRAPH = (Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text()
+SUPERGRAPH = load_fixture("pipeline.graphql")
 
 Log = list[tuple[str, str]]
 

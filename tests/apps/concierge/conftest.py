@@ -1,4 +1,4 @@
-"""Fixtures for the whole-stack tests (see pipeline_stack.py)."""
+"""Fixtures for the concierge's whole-stack tests (see tests/helpers/pipeline_stack.py)."""
 
 from __future__ import annotations
 

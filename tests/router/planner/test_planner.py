@@ -9,6 +9,7 @@ import pytest
 from graphql import parse
 
 from router.planner import (
+    CachingPlanner,
     PlanningError,
     QueryPlan,
     QueryPlanner,
@@ -235,8 +236,10 @@ def test_plan_is_json_serialisable_and_frozen() -> None:
         p.node = None  # type: ignore[misc]
 
 
-def test_plans_are_cached_per_document_operation_and_conditions() -> None:
-    qp = planner("products.graphql")
+def test_plans_are_cached_per_document_operation_and_defer_conditions() -> None:
+    # Changed with issue 18: `@skip`/`@include` variables became `Condition` nodes, so
+    # their values no longer key the cache (one plan serves both); `@defer(if:)` still does.
+    qp = CachingPlanner(planner("products.graphql"))
     doc = parse("query($p: Boolean!) { products { name @skip(if: $p) } }")
     op = select_operation(doc, None)
     assert op is not None
@@ -244,7 +247,14 @@ def test_plans_are_cached_per_document_operation_and_conditions() -> None:
     b = qp.plan(doc, op, {"p": True}, cache_key=("q", None))
     c = qp.plan(doc, op, {"p": False}, cache_key=("q", None))
     assert a is b
-    assert c is not a
+    assert c is a
+    doc = parse("query($d: Boolean!) { products { ... @defer(if: $d) { name } } }")
+    op = select_operation(doc, None)
+    assert op is not None
+    d = qp.plan(doc, op, {"d": True}, cache_key=("d", None))
+    e = qp.plan(doc, op, {"d": False}, cache_key=("d", None))
+    assert d is not e
+    assert d is qp.plan(doc, op, {"d": True}, cache_key=("d", None))
 
 
 def test_unplannable_field_raises_planning_error() -> None:

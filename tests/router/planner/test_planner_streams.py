@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,9 @@ from router.planner import (
 from router.planner.operation import select_operation
 from router.supergraph import load_supergraph
 from tests.helpers import stream_subgraphs as sub
+from tests.helpers.supergraph_fixture import load_fixture
 
-PIPELINE = QueryPlanner(
-    load_supergraph((Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text())
-)
+PIPELINE = QueryPlanner(load_supergraph(load_fixture("pipeline.graphql")))
 CHAT = QueryPlanner(load_supergraph(sub.supergraph("http://chat/graphql", "http://users/graphql")))
 
 

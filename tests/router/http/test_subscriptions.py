@@ -28,6 +28,7 @@ from router.http.graphiql import asset_dir
 from router.server.app import create_router_app
 from router.settings import RouterSettings
 from tests.helpers import stream_subgraphs as sub
+from tests.helpers.supergraph_fixture import load_fixture
 
 PORTS = (5371, 5372, 5373)
 PROTO = [Subprotocol("graphql-transport-ws")]
@@ -445,7 +446,7 @@ def test_mutation_over_websocket_in_process() -> None:
     from tests.helpers import pipeline_subgraphs as pipeline_subgraphs
 
     pipeline_subgraphs.reset()
-    sdl = (Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text()
+    sdl = load_fixture("pipeline.graphql")
     sub_http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=pipeline_subgraphs.subgraphs_app([])),
         base_url="http://subgraphs",

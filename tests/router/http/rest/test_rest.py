@@ -8,6 +8,7 @@ reached through an ASGI transport, or a transport that fails."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from router.http.rest import RestConfigError
 from router.server.app import create_router_app
+from router.server.main import StartupError, serve
 from router.settings import RouterSettings
 from tests.helpers.rest_shop import shop_schema, shop_supergraph
 from tests.helpers.stream_subgraphs import subgraph_app
@@ -311,7 +313,6 @@ async def test_persisted_operations_by_manifest_id(make: Make, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("endpoint", "message"),
     [
-        ({"method": "GET", "path": "/x", "operation": "{ nope }"}, "is invalid"),
         ({"method": "GET", "path": "/x", "operation": "{ items {"}, "does not parse"),
         ({"method": "GET", "path": "/x", "operation": ADD}, "GET endpoints run queries only"),
         ({"method": "GET", "path": "/x/{nope}", "operation": ITEM}, "{nope} is not a variable"),
@@ -320,12 +321,30 @@ async def test_persisted_operations_by_manifest_id(make: Make, tmp_path: Path) -
         ({"method": "GET", "path": "/x", "persisted_id": "p"}, "needs persisted_queries.manifest"),
     ],
 )
-def test_an_endpoint_that_does_not_fit_the_supergraph_stops_the_router(
-    endpoint: dict[str, Any], message: str
-) -> None:
+def test_a_malformed_endpoint_stops_the_router(endpoint: dict[str, Any], message: str) -> None:
     settings = RouterSettings.model_validate({"rest": {"endpoints": [endpoint]}})
     with pytest.raises(RestConfigError, match="rest endpoint") as info:
         create_router_app(shop_supergraph(), settings=settings)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rest:\n  endpoints:\n    - {method: GET, path: /x, operation: '{ items {'}\n", "parse"),
+        ("rest: [\n", "while parsing"),  # not YAML
+        ("rest: {endpoints: [{method: GET, path: /x}]}\n", "exactly one of"),
+    ],
+)
+def test_serve_refuses_a_malformed_router_yaml_before_serving(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(shop_supergraph())
+    config = tmp_path / "router.yaml"
+    config.write_text(text)
+    with pytest.raises(StartupError, match="router settings") as info:
+        serve(supergraph, router_config=config, port=1)
     assert message in str(info.value)
 
 
@@ -347,6 +366,52 @@ def test_settings_refuse_malformed_endpoints(rest: dict[str, Any], message: str)
     with pytest.raises(ValueError, match="rest") as info:
         RouterSettings.model_validate({"rest": rest})
     assert message in str(info.value)
+
+
+async def test_an_endpoint_that_does_not_fit_the_supergraph_is_disabled_with_a_warning(
+    shop_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only shop lacks `addItem`: POST /v1/items is off (404, not documented), the rest
+    serves; a reload to the whole shop turns it on, and one back turns it off again."""
+    nope = {"method": "GET", "path": "/v1/nope", "operation": "{ nope }"}
+    settings = RouterSettings.model_validate({"rest": {"endpoints": [*ENDPOINTS, nope]}})
+    with caplog.at_level(logging.WARNING, logger="chorus.router.rest"):
+        app = create_router_app(
+            shop_supergraph(mutations=False), settings=settings, http_client=shop_client
+        )
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 2, warned
+    assert "rest endpoint POST /v1/items is disabled" in warned[0]
+    assert "The mutation operation is not supported by the schema" in warned[0]
+    assert "rest endpoint GET /v1/nope is disabled" in warned[1]
+    assert "Cannot query field 'nope'" in warned[1]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://r"
+    ) as api:
+        assert (await api.get("/v1/items/1")).json()["name"] == "Dune"
+        graphql = await api.post("/graphql", json={"query": "{ item(id: 2) { name } }"})
+        assert graphql.json() == {"data": {"item": {"name": "Go"}}}
+        off = await api.post("/v1/items", json={"name": "Ulysses", "kind": "BOOK", "price": 12})
+        assert off.status_code == 404
+        assert off.headers["content-type"] == "application/problem+json"
+        assert off.json()["code"] == "NOT_FOUND"
+        assert "POST /v1/items is disabled" in off.json()["detail"]
+        doc = (await api.get("/openapi.json")).json()
+        validate_openapi(doc)
+        assert set(doc["paths"]["/v1/items"]) == {"get"}
+        assert "/v1/nope" not in doc["paths"] and "/v1/items/{id}" in doc["paths"]
+
+        caplog.clear()
+        app.state.router.reload(shop_supergraph())
+        on = await api.post("/v1/items", json={"name": "Ulysses", "kind": "BOOK", "price": 12})
+        assert on.status_code == 201, on.text
+        assert set((await api.get("/openapi.json")).json()["paths"]["/v1/items"]) == {"get", "post"}
+        assert any("POST /v1/items is enabled again" in r.getMessage() for r in caplog.records)
+        assert (await api.get("/v1/nope")).status_code == 404  # still nothing to query
+
+        app.state.router.reload(shop_supergraph(mutations=False))
+        assert (await api.post("/v1/items", json={})).status_code == 404
+        assert "post" not in (await api.get("/openapi.json")).json()["paths"]["/v1/items"]
 
 
 async def test_without_endpoints_nothing_is_served(make: Make) -> None:

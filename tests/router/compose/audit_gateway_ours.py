@@ -7,7 +7,7 @@ becomes `python -m router` on the result. Not a test; run it through the audit:
 
     AUDIT_GIT_DIR=/work/.mirror/graphql-hive+federation-gateway-audit/repo \\
     WORK_DIR=/tmp/audit-ours GATEWAY_PORT=5200 SUBGRAPHS_PORT=5250 \\
-    GATEWAY_CMD='.venv/bin/python tests/workflow/audit_gateway_ours.py' \\
+    GATEWAY_CMD='.venv/bin/python tests/router/compose/audit_gateway_ours.py' \\
       bash ../shared/tools/run-audit.sh          # (with the absolute path of this file)
 
 A composition error is printed (code: message) and the script exits 1, so that

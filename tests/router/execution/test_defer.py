@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,9 +24,10 @@ from router.settings import RouterSettings
 from tests.helpers import pipeline_subgraphs as pipeline_subgraphs
 from tests.helpers import stream_subgraphs as sub
 from tests.helpers.multipart import merge_incremental, parse_multipart
+from tests.helpers.supergraph_fixture import load_fixture
 
 MULTIPART = {"accept": "multipart/mixed;deferSpec=20220824, application/json"}
-PIPELINE = (Path(__file__).parent / "fixtures" / "pipeline.graphql").read_text()
+PIPELINE = load_fixture("pipeline.graphql")
 
 
 async def _broken(request: Request) -> Response:
