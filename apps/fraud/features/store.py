@@ -23,6 +23,7 @@ see each other. Replicas would need a row lock per card (not done: one replica).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -171,12 +172,10 @@ class FeatureStore:
             {(card, MERCHANT, e.merchant) for card, c in cards.items() if c.stats for e in c.new}
             | {(card, COUNTRY, e.country) for card, c in cards.items() if c.stats for e in c.new}
         )
-        key = sa.tuple_(card_places.c.card_id, card_places.c.kind, card_places.c.place)
         for start in range(0, len(wanted), CHUNK):
-            rows = await conn.execute(
-                sa.select(card_places).where(key.in_(wanted[start : start + CHUNK]))
-            )
-            for card, kind, place in rows:
+            for card, kind, place in await conn.execute(
+                *_places_among(wanted[start : start + CHUNK])
+            ):
                 c = cards[card]
                 (c.merchants if kind == MERCHANT else c.countries).add(place)
 
@@ -237,6 +236,29 @@ def _stats_row(card_id: str, stats: CardStats) -> dict[str, Any]:
         "last_id": stats.last[1],
         "recent": [_micros(t) for t in stats.recent],
     }
+
+
+def _places_among(wanted: list[tuple[str, str, str]]) -> tuple[sa.TextClause, dict[str, str]]:
+    """A query (and its parameters) for the stored rows among `wanted`, by primary key.
+
+    A join with the wanted rows, not `(card_id, kind, place) IN (...)`, for which SQLite
+    scans the whole table. The rows are padded (repeating the last) to a power of two
+    so that few distinct statements exist and SQLAlchemy's statement cache holds them.
+    """
+    size = 1 << (len(wanted) - 1).bit_length()
+    padded = wanted + [wanted[-1]] * (size - len(wanted))
+    params = {f"{k}{i}": v for i, row in enumerate(padded) for k, v in zip("ckp", row, strict=True)}
+    return _places_statement(size), params
+
+
+@functools.cache
+def _places_statement(size: int) -> sa.TextClause:
+    rows = ", ".join(f"(:c{i}, :k{i}, :p{i})" for i in range(size))
+    return sa.text(
+        f"WITH wanted(card_id, kind, place) AS (VALUES {rows}) "
+        f"SELECT p.card_id, p.kind, p.place FROM {card_places.name} AS p JOIN wanted AS w "
+        "ON p.card_id = w.card_id AND p.kind = w.kind AND p.place = w.place"
+    )
 
 
 _UPDATE_STATS = (
