@@ -1,28 +1,30 @@
 """The features store's running statistics: the same as a replay of the card's whole history,
-whatever the batches and their order, and untouched by a transaction seen again."""
+whatever the batches and their order, and untouched by a transaction seen again (on SQLite
+and on PostgreSQL)."""
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+import migrations
 from apps.fraud.features.compute import CardEvent, CardHistory, CardStats, features_in_order
 from apps.fraud.features.store import FeatureStore
-from tests.helpers.fraud import migrated
+from apps.fraud.features.tables import card_places, card_stats
 
 T0 = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 CARDS = ("c1", "c2", "c3")
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[FeatureStore]:
-    s = FeatureStore(migrated(tmp_path, "features"))
+async def store(db_url: str) -> AsyncIterator[FeatureStore]:
+    migrations.upgrade(db_url, owners=["apps.fraud.features"])
+    s = FeatureStore(db_url)
     await s.start()
     try:
         yield s
@@ -105,20 +107,18 @@ async def test_a_transaction_seen_again_changes_nothing(store: FeatureStore) -> 
     await assert_stats_as_replayed(store, events[:21])
 
 
-async def test_a_history_from_before_the_statistics_is_rebuilt(
-    store: FeatureStore, tmp_path: Path
-) -> None:
+async def test_a_history_from_before_the_statistics_is_rebuilt(store: FeatureStore) -> None:
     events = random_history(random.Random(11), 60)
     await store.features_for(events[:50])
-    with sqlite3.connect(tmp_path / "chorus.db") as db:  # as migration 0002 leaves them
-        db.execute("DELETE FROM fraud_card_stats")
-        db.execute("DELETE FROM fraud_card_places")
+    async with store.db.engine.begin() as conn:  # as migration 0002 leaves them
+        await conn.execute(card_stats.delete())
+        await conn.execute(card_places.delete())
     found = await store.features_for(events[50:])
     expected = features_in_order(events)
     assert found == {e.transaction_id: expected[e.transaction_id] for e in events[50:]}
     await assert_stats_as_replayed(store, events)
-    with sqlite3.connect(tmp_path / "chorus.db") as db:
-        places = set(db.execute("SELECT card_id, kind, place FROM fraud_card_places"))
+    async with store.db.engine.connect() as conn:
+        places = {tuple(row) for row in await conn.execute(sa.select(card_places))}
     assert places == {(e.card_id, "m", e.merchant) for e in events} | {
         (e.card_id, "c", e.country) for e in events
     }
