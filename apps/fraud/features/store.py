@@ -17,12 +17,13 @@ A transaction already stored is answered from `fraud_features` and changes nothi
 so a retry or the router asking again never counts a transaction twice.
 
 Computing is serialised within the process, so two concurrent batches of the same card
-see each other. Replicas would need a row lock per card (not done: one replica).
+see each other; batches that arrive while one is computed are computed together, in
+one database transaction (`Coalescer`). Replicas would need a row lock per card (not
+done: one replica).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections import deque
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from apps.fraud.database import Database
+from apps.fraud.features.coalesce import Coalescer
 from apps.fraud.features.compute import CardEvent, CardHistory, CardStats, Features
 from apps.fraud.features.tables import card_events, card_places, card_stats, features
 
@@ -81,7 +83,7 @@ class _Card:
 class FeatureStore:
     def __init__(self, database_url: str | None = None) -> None:
         self.db = Database(features.name, database_url)
-        self._lock = asyncio.Lock()
+        self._compute_merged = Coalescer(self._compute_retried)
 
     async def start(self) -> None:
         await self.db.start()
@@ -91,11 +93,14 @@ class FeatureStore:
 
     async def features_for(self, events: Sequence[CardEvent]) -> dict[str, Features]:
         """Each event's features: stored ones as stored, new ones computed and stored."""
-        async with self._lock:
-            try:
-                return await self._compute(events)
-            except IntegrityError:  # another process stored some of them meanwhile
-                return await self._compute(events)
+        computed = await self._compute_merged(events)
+        return {e.transaction_id: computed[e.transaction_id] for e in events}
+
+    async def _compute_retried(self, events: Sequence[CardEvent]) -> dict[str, Features]:
+        try:
+            return await self._compute(events)
+        except IntegrityError:  # another process stored some of them meanwhile
+            return await self._compute(events)
 
     async def stored(self, transaction_id: str) -> Features | None:
         async with self.db.engine.connect() as conn:

@@ -4,6 +4,7 @@ and on PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -122,3 +123,11 @@ async def test_a_history_from_before_the_statistics_is_rebuilt(store: FeatureSto
     assert places == {(e.card_id, "m", e.merchant) for e in events} | {
         (e.card_id, "c", e.country) for e in events
     }
+
+
+async def test_concurrent_requests_see_each_other_in_time_order(store: FeatureStore) -> None:
+    events = random_history(random.Random(5), 40)
+    shuffled = random.Random(6).sample(events, len(events))
+    found = await asyncio.gather(*(store.features_for([e]) for e in shuffled))
+    assert {k: v for f in found for k, v in f.items()} == features_in_order(events)
+    await assert_stats_as_replayed(store, events)
