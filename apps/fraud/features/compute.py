@@ -1,17 +1,23 @@
 """A card's behavioural features, computed the same way when serving and when training.
 
-`CardHistory` replays a card's transactions in time order and answers, for the next
-one, how it compares with what came before: the amount against the card's mean and
-spread, how many transactions the last minute and hour saw, and whether merchant
-and country are new for the card. The anomaly trainer uses this very code on the
-synthetic data, so the model sees in training what it sees in production.
+`CardHistory` holds what the features need of a card's past, updated one transaction
+at a time in time order, and answers, for the next one, how it compares with what
+came before: the amount against the card's mean and spread, how many transactions
+the last minute and hour saw, and whether merchant and country are new for the card.
+The anomaly trainer replays the synthetic data through this very code, and the
+features subgraph keeps each card's `CardStats` in a table and resumes from them, so
+the model sees in training what it sees in production.
+
+Mean and spread are kept by Welford's update (count, mean, sum of squared deviations):
+numerically steady, and constant work per transaction.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 MIN_SPREAD_EUR = 5.0  # a card that always pays 10.00 would make any other amount "infinite"
@@ -48,54 +54,84 @@ class Features:
     seconds_since_previous: float | None  # None for the card's first transaction
 
 
-class CardHistory:
-    """Running statistics of one card; `features(event)` then `add(event)`, in time order."""
+@dataclass
+class CardStats:
+    """A card's running statistics, all the features need of its history but the places.
 
-    def __init__(self) -> None:
-        self.count = 0
-        self._sum = 0.0
-        self._sum_sq = 0.0
-        self._merchants: set[str] = set()
-        self._countries: set[str] = set()
-        self._recent: deque[datetime] = deque()  # timestamps of the last hour
-        self._last: datetime | None = None
+    `recent` holds the timestamps of the hour before the last transaction (and the last
+    one); `last` orders the card's latest transaction, so that one arriving later with
+    an earlier time can be told apart (it cannot be added to these statistics).
+    """
+
+    count: int = 0
+    mean: float = 0.0
+    m2: float = 0.0  # sum of squared deviations from the mean
+    last: tuple[datetime, str] | None = None
+    recent: deque[datetime] = field(default_factory=deque)
+
+
+class CardHistory:
+    """One card's past; `features(event)` then `add(event)`, in time order.
+
+    `merchants` and `countries` need only hold, of the card's places, those that the
+    events still to come name (a store loads just those).
+    """
+
+    def __init__(
+        self,
+        stats: CardStats | None = None,
+        merchants: Iterable[str] = (),
+        countries: Iterable[str] = (),
+    ) -> None:
+        self.stats = CardStats() if stats is None else stats
+        self.merchants = set(merchants)
+        self.countries = set(countries)
+
+    @property
+    def count(self) -> int:
+        return self.stats.count
 
     def features(self, event: CardEvent) -> Features:
-        while self._recent and (event.timestamp - self._recent[0]).total_seconds() > HOUR_S:
-            self._recent.popleft()
-        last_minute = sum(
-            1 for t in self._recent if (event.timestamp - t).total_seconds() <= MINUTE_S
-        )
-        if self.count:
-            mean = self._sum / self.count
-            variance = max(self._sum_sq / self.count - mean * mean, 0.0)
-            spread = max(math.sqrt(variance), MIN_SPREAD_EUR)
-            z_score = (event.amount_eur - mean) / spread
-            ratio = event.amount_eur / mean if mean > 0 else 1.0
+        s = self.stats
+        recent = self._hour_before(event.timestamp)
+        last_minute = sum(1 for t in recent if (event.timestamp - t).total_seconds() <= MINUTE_S)
+        if s.count:
+            spread = max(math.sqrt(max(s.m2 / s.count, 0.0)), MIN_SPREAD_EUR)
+            z_score = (event.amount_eur - s.mean) / spread
+            ratio = event.amount_eur / s.mean if s.mean > 0 else 1.0
         else:
             z_score, ratio = 0.0, 1.0
         return Features(
             amount_eur=event.amount_eur,
             amount_z_score=z_score,
             amount_to_mean_ratio=ratio,
-            card_history_count=self.count,
+            card_history_count=s.count,
             count_last_minute=last_minute,
-            count_last_hour=len(self._recent),
-            first_at_merchant=event.merchant not in self._merchants,
-            first_in_country=event.country not in self._countries,
+            count_last_hour=len(recent),
+            first_at_merchant=event.merchant not in self.merchants,
+            first_in_country=event.country not in self.countries,
             seconds_since_previous=(
-                None if self._last is None else (event.timestamp - self._last).total_seconds()
+                None if s.last is None else (event.timestamp - s.last[0]).total_seconds()
             ),
         )
 
     def add(self, event: CardEvent) -> None:
-        self.count += 1
-        self._sum += event.amount_eur
-        self._sum_sq += event.amount_eur * event.amount_eur
-        self._merchants.add(event.merchant)
-        self._countries.add(event.country)
-        self._recent.append(event.timestamp)
-        self._last = event.timestamp
+        s = self.stats
+        s.count += 1
+        delta = event.amount_eur - s.mean
+        s.mean += delta / s.count
+        s.m2 += delta * (event.amount_eur - s.mean)
+        self.merchants.add(event.merchant)
+        self.countries.add(event.country)
+        self._hour_before(event.timestamp).append(event.timestamp)
+        s.last = event.order
+
+    def _hour_before(self, moment: datetime) -> deque[datetime]:
+        """`stats.recent`, rid of the timestamps more than an hour before `moment`."""
+        recent = self.stats.recent
+        while recent and (moment - recent[0]).total_seconds() > HOUR_S:
+            recent.popleft()
+        return recent
 
 
 def features_in_order(events: list[CardEvent]) -> dict[str, Features]:

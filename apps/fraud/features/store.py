@@ -1,40 +1,89 @@
-"""Features computed once per transaction, from this subgraph's copy of each card's history.
+"""Features computed once per transaction, from this subgraph's running statistics of each card.
 
-A batch (the representations of one `_entities` call) is computed together: the
-history of its cards is read in one query, the batch's own transactions are replayed
-with it in time order (a card's second transaction in the batch sees its first), and
-the new events and features are written in one database transaction.
+A batch (the representations of one `_entities` call) is computed together in one
+database transaction: its cards' statistics (one row each) and, of the places they
+have paid at, those the batch names are read; each card's new transactions go through
+them in time order (a card's second transaction in the batch sees its first); the
+new events, features, statistics and places are written. That is constant work per
+transaction, whatever the length of a card's history.
+
+Two cases replay a card's stored events instead (`fraud_card_events`, this
+subgraph's copy of the history), so that features stay what a replay of the whole
+history in time order gives: a card without statistics (its history predates them),
+and a transaction older than the card's latest (it arrived late; the statistics
+cannot take an event back). The card's statistics are then rebuilt from the replay.
+
+A transaction already stored is answered from `fraud_features` and changes nothing,
+so a retry or the router asking again never counts a transaction twice.
 
 Computing is serialised within the process, so two concurrent batches of the same card
-see each other. Replicas would need a row lock per card (not done: one replica).
+see each other; batches that arrive while one is computed are computed together, in
+one database transaction (`Coalescer`). Replicas would need a row lock per card (not
+done: one replica).
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from apps.fraud.database import Database
-from apps.fraud.features.compute import CardEvent, Features, features_in_order
-from apps.fraud.features.tables import card_events, features
+from apps.fraud.features.coalesce import Coalescer
+from apps.fraud.features.compute import CardEvent, CardHistory, CardStats, Features
+from apps.fraud.features.tables import card_events, card_places, card_stats, features
 
-CHUNK = 500
+CHUNK = 500  # values per IN (...) list: under SQLite's bound-parameter limit
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+MERCHANT, COUNTRY = "m", "c"
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _micros(moment: datetime) -> int:
+    return (_utc(moment) - EPOCH) // MICROSECOND
+
+
+@dataclass
+class _Card:
+    """One card of a batch: its new events (in time order) and what is stored of it."""
+
+    new: list[CardEvent]
+    stats: CardStats | None = None
+    merchants: set[str] = field(default_factory=set)  # of the batch's, those stored
+    countries: set[str] = field(default_factory=set)
+
+    def replays(self) -> bool:
+        """Whether the card's stored events must be replayed (see the module docstring)."""
+        last = None if self.stats is None else self.stats.last
+        return last is None or self.new[0].order < last
+
+    def new_places(self, history: CardHistory) -> list[dict[str, str]]:
+        """The places to store: the new events' (a rebuilt card: all), less those stored."""
+        if self.stats is None:
+            merchants, countries = history.merchants, history.countries
+        else:
+            merchants = {e.merchant for e in self.new} - self.merchants
+            countries = {e.country for e in self.new} - self.countries
+        card = self.new[0].card_id
+        return [{"card_id": card, "kind": MERCHANT, "place": p} for p in sorted(merchants)] + [
+            {"card_id": card, "kind": COUNTRY, "place": p} for p in sorted(countries)
+        ]
+
+
 class FeatureStore:
     def __init__(self, database_url: str | None = None) -> None:
         self.db = Database(features.name, database_url)
-        self._lock = asyncio.Lock()
+        self._compute_merged = Coalescer(self._compute_retried)
 
     async def start(self) -> None:
         await self.db.start()
@@ -44,15 +93,23 @@ class FeatureStore:
 
     async def features_for(self, events: Sequence[CardEvent]) -> dict[str, Features]:
         """Each event's features: stored ones as stored, new ones computed and stored."""
-        async with self._lock:
-            try:
-                return await self._compute(events)
-            except IntegrityError:  # another process stored some of them meanwhile
-                return await self._compute(events)
+        computed = await self._compute_merged(events)
+        return {e.transaction_id: computed[e.transaction_id] for e in events}
+
+    async def _compute_retried(self, events: Sequence[CardEvent]) -> dict[str, Features]:
+        try:
+            return await self._compute(events)
+        except IntegrityError:  # another process stored some of them meanwhile
+            return await self._compute(events)
 
     async def stored(self, transaction_id: str) -> Features | None:
         async with self.db.engine.connect() as conn:
             return (await self._stored(conn, [transaction_id])).get(transaction_id)
+
+    async def card_stats(self, card_id: str) -> CardStats | None:
+        """The card's running statistics as stored (None before its first transaction)."""
+        async with self.db.engine.connect() as conn:
+            return (await self._stats(conn, [card_id])).get(card_id)
 
     async def _compute(self, events: Sequence[CardEvent]) -> dict[str, Features]:
         ids = sorted({e.transaction_id for e in events})
@@ -61,16 +118,87 @@ class FeatureStore:
             new = {e.transaction_id: e for e in events if e.transaction_id not in found}
             if not new:
                 return found
-            history = await self._history(conn, sorted({e.card_id for e in new.values()}))
-            replay = [e for e in history if e.transaction_id not in new] + list(new.values())
-            computed = features_in_order(replay)
-            now = datetime.now(UTC)
-            await conn.execute(card_events.insert(), [asdict(e) for e in new.values()])
+            cards: dict[str, _Card] = {}
+            for event in sorted(new.values(), key=lambda e: e.order):
+                cards.setdefault(event.card_id, _Card([])).new.append(event)
+            await self._load(conn, cards)
+            rebuilt = [card for card, c in cards.items() if c.replays()]
+            history = await self._history(conn, rebuilt)
+            computed: dict[str, Features] = {}
+            histories: dict[str, CardHistory] = {}
+            for card, c in cards.items():
+                if c.replays():
+                    h = CardHistory()
+                    replay = sorted(history.get(card, []) + c.new, key=lambda e: e.order)
+                else:
+                    h = CardHistory(c.stats, c.merchants, c.countries)
+                    replay = c.new
+                for event in replay:
+                    if event.transaction_id in new:
+                        computed[event.transaction_id] = h.features(event)
+                    h.add(event)
+                histories[card] = h
+            await self._write(conn, new, computed, cards, histories)
+        return {**found, **computed}
+
+    async def _write(
+        self,
+        conn: Any,
+        new: dict[str, CardEvent],
+        computed: dict[str, Features],
+        cards: dict[str, _Card],
+        histories: dict[str, CardHistory],
+    ) -> None:
+        now = datetime.now(UTC)
+        # vars(), not dataclasses.asdict: these are flat, and asdict deep-copies every field
+        await conn.execute(card_events.insert(), [vars(e) for e in new.values()])
+        await conn.execute(
+            features.insert(),
+            [{"transaction_id": i, "computed_at": now, **vars(computed[i])} for i in new],
+        )
+        places = [p for card, c in cards.items() for p in c.new_places(histories[card])]
+        if places:
+            await conn.execute(card_places.insert(), places)
+        rows = {card: _stats_row(card, h.stats) for card, h in histories.items()}
+        added = [rows[card] for card, c in cards.items() if c.stats is None]
+        changed = [rows[card] for card, c in cards.items() if c.stats is not None]
+        if added:
+            await conn.execute(card_stats.insert(), added)
+        if changed:
             await conn.execute(
-                features.insert(),
-                [{"transaction_id": i, "computed_at": now, **asdict(computed[i])} for i in new],
+                _UPDATE_STATS, [{f"b_{k}": v for k, v in r.items()} for r in changed]
             )
-        return {**found, **{i: computed[i] for i in new}}
+
+    async def _load(self, conn: Any, cards: dict[str, _Card]) -> None:
+        """Each card's stored statistics, and which of the batch's places it has paid at."""
+        for card, stats in (await self._stats(conn, sorted(cards))).items():
+            cards[card].stats = stats
+        wanted = sorted(
+            {(card, MERCHANT, e.merchant) for card, c in cards.items() if c.stats for e in c.new}
+            | {(card, COUNTRY, e.country) for card, c in cards.items() if c.stats for e in c.new}
+        )
+        for start in range(0, len(wanted), CHUNK):
+            for card, kind, place in await conn.execute(
+                *_places_among(wanted[start : start + CHUNK])
+            ):
+                c = cards[card]
+                (c.merchants if kind == MERCHANT else c.countries).add(place)
+
+    async def _stats(self, conn: Any, cards: list[str]) -> dict[str, CardStats]:
+        out: dict[str, CardStats] = {}
+        for start in range(0, len(cards), CHUNK):
+            rows = await conn.execute(
+                sa.select(card_stats).where(card_stats.c.card_id.in_(cards[start : start + CHUNK]))
+            )
+            for row in rows:
+                out[row.card_id] = CardStats(
+                    count=row.count,
+                    mean=row.mean,
+                    m2=row.m2,
+                    last=(_utc(row.last_at), row.last_id),
+                    recent=deque(EPOCH + us * MICROSECOND for us in row.recent),
+                )
+        return out
 
     async def _stored(self, conn: Any, ids: list[str]) -> dict[str, Features]:
         found: dict[str, Features] = {}
@@ -87,8 +215,8 @@ class FeatureStore:
                 found[transaction_id] = Features(**values)
         return found
 
-    async def _history(self, conn: Any, cards: list[str]) -> list[CardEvent]:
-        events: list[CardEvent] = []
+    async def _history(self, conn: Any, cards: list[str]) -> dict[str, list[CardEvent]]:
+        events: dict[str, list[CardEvent]] = {}
         for start in range(0, len(cards), CHUNK):
             rows = await conn.execute(
                 sa.select(card_events).where(
@@ -98,5 +226,48 @@ class FeatureStore:
             for row in rows:
                 values = row._asdict()
                 values["timestamp"] = _utc(values["timestamp"])
-                events.append(CardEvent(**values))
+                events.setdefault(values["card_id"], []).append(CardEvent(**values))
         return events
+
+
+def _stats_row(card_id: str, stats: CardStats) -> dict[str, Any]:
+    assert stats.last is not None  # a card's history has at least the batch's events
+    return {
+        "card_id": card_id,
+        "count": stats.count,
+        "mean": stats.mean,
+        "m2": stats.m2,
+        "last_at": stats.last[0],
+        "last_id": stats.last[1],
+        "recent": [_micros(t) for t in stats.recent],
+    }
+
+
+def _places_among(wanted: list[tuple[str, str, str]]) -> tuple[sa.TextClause, dict[str, str]]:
+    """A query (and its parameters) for the stored rows among `wanted`, by primary key.
+
+    A join with the wanted rows, not `(card_id, kind, place) IN (...)`, for which SQLite
+    scans the whole table. The rows are padded (repeating the last) to a power of two
+    so that few distinct statements exist and SQLAlchemy's statement cache holds them.
+    """
+    size = 1 << (len(wanted) - 1).bit_length()
+    padded = wanted + [wanted[-1]] * (size - len(wanted))
+    params = {f"{k}{i}": v for i, row in enumerate(padded) for k, v in zip("ckp", row, strict=True)}
+    return _places_statement(size), params
+
+
+@functools.cache
+def _places_statement(size: int) -> sa.TextClause:
+    rows = ", ".join(f"(:c{i}, :k{i}, :p{i})" for i in range(size))
+    return sa.text(
+        f"WITH wanted(card_id, kind, place) AS (VALUES {rows}) "
+        f"SELECT p.card_id, p.kind, p.place FROM {card_places.name} AS p JOIN wanted AS w "
+        "ON p.card_id = w.card_id AND p.kind = w.kind AND p.place = w.place"
+    )
+
+
+_UPDATE_STATS = (
+    card_stats.update()
+    .where(card_stats.c.card_id == sa.bindparam("b_card_id"))
+    .values({c.name: sa.bindparam(f"b_{c.name}") for c in card_stats.c if c.name != "card_id"})
+)

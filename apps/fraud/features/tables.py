@@ -1,8 +1,10 @@
-"""The features subgraph's tables (migration 0001).
+"""The features subgraph's tables (migrations 0001, 0002).
 
 `fraud_card_events` is this subgraph's own copy of each card's history (what the
 features need of a transaction); `fraud_features` keeps every computed row, so a
 transaction's features are computed once and read back the same afterwards.
+`fraud_card_stats` and `fraud_card_places` are what the features need of the events,
+kept up to date in the transaction that stores each batch (see `store`).
 """
 
 from __future__ import annotations
@@ -36,4 +38,28 @@ features = sa.Table(
     sa.Column("first_in_country", sa.Boolean, nullable=False),
     sa.Column("seconds_since_previous", sa.Float),
     sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Migration 0002: what the features need of a card's history, kept up to date per
+# transaction so that a batch reads one row per card instead of the card's events.
+card_stats = sa.Table(
+    "fraud_card_stats",
+    metadata,
+    sa.Column("card_id", sa.String(64), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("mean", sa.Float, nullable=False),
+    sa.Column("m2", sa.Float, nullable=False),
+    sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_id", sa.String(36), nullable=False),
+    # microseconds since the epoch of the card's transactions in the hour before last_at
+    sa.Column("recent", sa.JSON, nullable=False),
+)
+
+# the merchants ("m") and countries ("c") a card has paid at: looked up per transaction
+card_places = sa.Table(
+    "fraud_card_places",
+    metadata,
+    sa.Column("card_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(1), primary_key=True),
+    sa.Column("place", sa.String(200), primary_key=True),
 )
