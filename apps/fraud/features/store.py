@@ -18,8 +18,11 @@ so a retry or the router asking again never counts a transaction twice.
 
 Computing is serialised within the process, so two concurrent batches of the same card
 see each other; batches that arrive while one is computed are computed together, in
-one database transaction (`Coalescer`). Replicas would need a row lock per card (not
-done: one replica).
+one database transaction (`Coalescer`). Across replicas, a batch locks its cards'
+statistics rows (`SELECT ... FOR UPDATE`, in card order so two batches cannot
+deadlock on each other's cards) until it commits; two replicas creating the same
+card's first row, or storing the same transaction, collide on the primary key and the
+loser computes again from what the winner stored.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from apps.fraud.database import Database
 from apps.fraud.features.coalesce import Coalescer
@@ -43,6 +46,7 @@ CHUNK = 500  # values per IN (...) list: under SQLite's bound-parameter limit
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 MERCHANT, COUNTRY = "m", "c"
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 def _utc(moment: datetime) -> datetime:
@@ -99,7 +103,11 @@ class FeatureStore:
     async def _compute_retried(self, events: Sequence[CardEvent]) -> dict[str, Features]:
         try:
             return await self._compute(events)
-        except IntegrityError:  # another process stored some of them meanwhile
+        except IntegrityError:  # another replica stored some of them (or a card's row) meanwhile
+            return await self._compute(events)
+        except DBAPIError as error:  # PostgreSQL chose this batch to break a deadlock
+            if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
             return await self._compute(events)
 
     async def stored(self, transaction_id: str) -> Features | None:
@@ -171,7 +179,7 @@ class FeatureStore:
 
     async def _load(self, conn: Any, cards: dict[str, _Card]) -> None:
         """Each card's stored statistics, and which of the batch's places it has paid at."""
-        for card, stats in (await self._stats(conn, sorted(cards))).items():
+        for card, stats in (await self._stats(conn, sorted(cards), lock=True)).items():
             cards[card].stats = stats
         wanted = sorted(
             {(card, MERCHANT, e.merchant) for card, c in cards.items() if c.stats for e in c.new}
@@ -184,12 +192,18 @@ class FeatureStore:
                 c = cards[card]
                 (c.merchants if kind == MERCHANT else c.countries).add(place)
 
-    async def _stats(self, conn: Any, cards: list[str]) -> dict[str, CardStats]:
+    async def _stats(
+        self, conn: Any, cards: list[str], *, lock: bool = False
+    ) -> dict[str, CardStats]:
+        """The cards' statistics rows; `lock`: held until the transaction ends (replicas)."""
         out: dict[str, CardStats] = {}
         for start in range(0, len(cards), CHUNK):
-            rows = await conn.execute(
-                sa.select(card_stats).where(card_stats.c.card_id.in_(cards[start : start + CHUNK]))
+            query = sa.select(card_stats).where(
+                card_stats.c.card_id.in_(cards[start : start + CHUNK])
             )
+            if lock:  # PostgreSQL locks in card order; SQLite's one writer needs no lock
+                query = query.order_by(card_stats.c.card_id).with_for_update()
+            rows = await conn.execute(query)
             for row in rows:
                 out[row.card_id] = CardStats(
                     count=row.count,

@@ -131,3 +131,23 @@ async def test_concurrent_requests_see_each_other_in_time_order(store: FeatureSt
     found = await asyncio.gather(*(store.features_for([e]) for e in shuffled))
     assert {k: v for f in found for k, v in f.items()} == features_in_order(events)
     await assert_stats_as_replayed(store, events)
+
+
+@pytest.mark.postgres
+async def test_two_replicas_lose_no_update(pg_url: str) -> None:
+    """Two replicas' stores on one PostgreSQL database, fed batches of the same cards at once:
+    the statistics are still those of the whole history (no update of one replica is lost)."""
+    events = random_history(random.Random(13), 400)
+    migrations.upgrade(pg_url, owners=["apps.fraud.features"])
+    replicas = [FeatureStore(pg_url), FeatureStore(pg_url)]
+    for replica in replicas:
+        await replica.start()
+    try:
+        batches = [events[i : i + 8] for i in range(0, len(events), 8)]
+        for first, second in zip(batches[::2], batches[1::2], strict=False):
+            # in time order, but the two replicas at once: each reads, computes and writes
+            await asyncio.gather(replicas[0].features_for(first), replicas[1].features_for(second))
+        await assert_stats_as_replayed(replicas[0], events)
+    finally:
+        for replica in replicas:
+            await replica.stop()
