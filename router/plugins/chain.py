@@ -2,7 +2,8 @@
 
 Built once per router; a stage checks its tuple (`if chain.subgraph_request:`)
 and does nothing more when it is empty, so a stage no plugin uses costs one
-attribute read per request.
+attribute read per request. `subgraph_transport` wrappers are not per request:
+`wrap_subgraph` applies them once per subgraph client, the first plugin outermost.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from router.plugins.contexts import (
     SubgraphResponseContext,
 )
 from router.plugins.interface import Plugin
+from router.plugins.transport import Transport
 
 __all__ = ["PluginChain"]
 
@@ -44,6 +46,7 @@ class PluginChain:
         "plugins",
         "subgraph_request",
         "subgraph_response",
+        "subgraph_transport",
     )
 
     def __init__(self, plugins: Sequence[Plugin] = ()) -> None:
@@ -58,9 +61,18 @@ class PluginChain:
         self.execution_response: Hooks[ExecutionResponseContext] = _hooks(ps, "execution_response")
         self.subgraph_request: Hooks[SubgraphRequestContext] = _hooks(ps, "subgraph_request")
         self.subgraph_response: Hooks[SubgraphResponseContext] = _hooks(ps, "subgraph_response")
+        self.subgraph_transport: tuple[Callable[[str, Transport], Transport], ...] = tuple(
+            p.subgraph_transport for p in ps if p.uses("subgraph_transport")
+        )
 
     def __len__(self) -> int:
         return len(self.plugins)
+
+    def wrap_subgraph(self, subgraph: str, transport: Transport) -> Transport:
+        """`transport` wrapped by every plugin's `subgraph_transport`, the first outermost."""
+        for wrap in reversed(self.subgraph_transport):
+            transport = wrap(subgraph, transport)
+        return transport
 
     def supergraph_loaded(self, sdl: str) -> None:
         for p in self.plugins:

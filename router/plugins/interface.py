@@ -15,6 +15,15 @@
 A hook the subclass does not override is never called: the chain keeps, per
 hook, only the plugins that override it (`PluginChain`).
 
+What a request/response pair cannot do (hold something open across the call,
+call again, answer without calling) a plugin does by wrapping the subgraph
+stage's transport, Apollo's `subgraph_service(name, service)`:
+`subgraph_transport(subgraph, transport)` is called once per subgraph client
+when its stack is composed (never per request) and returns the transport to
+use, usually a `Layer` over the one it was given. The built-in header
+propagation and traffic policies (dedup, retry, breaker, timeout, cap) are
+plugins of that kind (`router/subgraph_call/`).
+
 Besides the hooks, a plugin may put ASGI middleware around the whole app
 (`middleware`, Apollo's router_service layer): for what must answer requests no
 stage sees, such as CORS preflights. `wraps(scope)` says which requests need it;
@@ -41,6 +50,7 @@ from router.plugins.contexts import (
     SubgraphRequestContext,
     SubgraphResponseContext,
 )
+from router.plugins.transport import Transport
 
 __all__ = ["HOOKS", "NoConfig", "Plugin", "Reject"]
 
@@ -127,6 +137,13 @@ class Plugin:
 
     async def subgraph_response(self, ctx: SubgraphResponseContext) -> None:
         """A subgraph's decoded answer: change its body."""
+
+    def subgraph_transport(self, subgraph: str, transport: Transport) -> Transport:
+        """The transport `subgraph`'s calls go through: `transport`, or a layer over it.
+
+        Called once per subgraph client when its stack is composed, never per request.
+        """
+        return transport
 
     def uses(self, hook: str) -> bool:
         """Whether the chain calls `hook` on this plugin: by default, the hooks it overrides
