@@ -9,7 +9,8 @@
 |                   | `graphql_response`    | one operation's JSON answer                       |
 | 3. execution      | `execution_request`   | the plan is made, nothing fetched yet             |
 |                   | `execution_response`  | each payload (redaction, plan exposure)           |
-| 4. subgraph_call  | `subgraph_request`    | headers and body, before the policy and transport |
+| 4. subgraph_call  | `subgraph_transport`  | once per subgraph client: wrap its transport      |
+|                   | `subgraph_request`    | headers and body, before the policy and transport |
 |                   | `subgraph_response`   | the decoded answer                                |
 
 A hook the subclass does not override is never called: the chain keeps, per
