@@ -26,6 +26,7 @@ from router.plugins.contexts import (
 )
 from router.plugins.interface import HOOKS, NoConfig, Plugin, Reject
 from router.plugins.loader import PluginError, load_plugins
+from router.plugins.service import GraphQLResponse, GraphQLService
 from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "ExecutionResponseContext",
     "GraphQLOperation",
     "GraphQLRequestContext",
+    "GraphQLResponse",
     "GraphQLResponseContext",
+    "GraphQLService",
     "HttpRequestContext",
     "HttpResponseContext",
     "Layer",

@@ -2,8 +2,9 @@
 
 Built once per router; a stage checks its tuple (`if chain.subgraph_request:`)
 and does nothing more when it is empty, so a stage no plugin uses costs one
-attribute read per request. `subgraph_transport` wrappers are not per request:
-`wrap_subgraph` applies them once per subgraph client, the first plugin outermost.
+attribute read per request. Wrappers are not per request: `wrap_subgraph`
+applies `subgraph_transport` once per subgraph client and `wrap_graphql`
+applies `graphql_service` once per router, the first plugin outermost.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from router.plugins.contexts import (
     SubgraphResponseContext,
 )
 from router.plugins.interface import Plugin
+from router.plugins.service import GraphQLService
 from router.plugins.transport import Transport
 
 __all__ = ["PluginChain"]
@@ -40,6 +42,7 @@ class PluginChain:
         "execution_response",
         "graphql_request",
         "graphql_response",
+        "graphql_service",
         "http_operations",
         "http_request",
         "http_response",
@@ -57,6 +60,9 @@ class PluginChain:
         self.http_response: Hooks[HttpResponseContext] = _hooks(ps, "http_response")
         self.graphql_request: Hooks[GraphQLRequestContext] = _hooks(ps, "graphql_request")
         self.graphql_response: Hooks[GraphQLResponseContext] = _hooks(ps, "graphql_response")
+        self.graphql_service: tuple[Callable[[GraphQLService], GraphQLService], ...] = tuple(
+            p.graphql_service for p in ps if p.uses("graphql_service")
+        )
         self.execution_request: Hooks[ExecutionRequestContext] = _hooks(ps, "execution_request")
         self.execution_response: Hooks[ExecutionResponseContext] = _hooks(ps, "execution_response")
         self.subgraph_request: Hooks[SubgraphRequestContext] = _hooks(ps, "subgraph_request")
@@ -67,6 +73,12 @@ class PluginChain:
 
     def __len__(self) -> int:
         return len(self.plugins)
+
+    def wrap_graphql(self, service: GraphQLService) -> GraphQLService:
+        """`service` wrapped by every plugin's `graphql_service`, the first outermost."""
+        for wrap in reversed(self.graphql_service):
+            service = wrap(service)
+        return service
 
     def wrap_subgraph(self, subgraph: str, transport: Transport) -> Transport:
         """`transport` wrapped by every plugin's `subgraph_transport`, the first outermost."""
