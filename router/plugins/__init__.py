@@ -1,9 +1,10 @@
 """The plugin interface of the request stages: typed, async request/response hooks.
 
-A plugin is a `Plugin` subclass that overrides the hooks it needs; the stages
-call them in order (built-ins first, then `router.yaml`'s `plugins:` in config
-order) with a typed context object. A stage with no hook does no work for
-plugins. Rejecting a request is `raise Reject(status, message)`.
+A plugin is a `Plugin` subclass that overrides the hooks it needs; the stages call
+them in order (built-ins first, then `router.yaml`'s `plugins:` in config order)
+with a typed context object; at the subgraph stage a plugin may also wrap the
+transport (`subgraph_transport`, once per subgraph, `Layer`). A stage with no hook
+does no work for plugins. Rejecting a request is `raise Reject(status, message)`.
 
 This package sits below every stage (imports point one way: stages call hooks,
 hooks see only the contexts), so a plugin never imports a stage.
@@ -25,6 +26,8 @@ from router.plugins.contexts import (
 )
 from router.plugins.interface import HOOKS, NoConfig, Plugin, Reject
 from router.plugins.loader import PluginError, load_plugins
+from router.plugins.service import GraphQLResponse, GraphQLService
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = [
     "HOOKS",
@@ -32,15 +35,21 @@ __all__ = [
     "ExecutionResponseContext",
     "GraphQLOperation",
     "GraphQLRequestContext",
+    "GraphQLResponse",
     "GraphQLResponseContext",
+    "GraphQLService",
     "HttpRequestContext",
     "HttpResponseContext",
+    "Layer",
     "NoConfig",
     "Plugin",
     "PluginChain",
     "PluginError",
+    "RawResponse",
     "Reject",
+    "SubgraphRequest",
     "SubgraphRequestContext",
     "SubgraphResponseContext",
+    "Transport",
     "load_plugins",
 ]

@@ -5,15 +5,28 @@
 | 1. http           | `http_request`        | headers read, body not yet (CSRF)                 |
 |                   | `http_operations`     | body parsed into operations (auth, rate limit, APQ) |
 |                   | `http_response`       | a JSON answer, before it is sent                  |
-| 2. request        | `graphql_request`     | one operation parsed and validated, before planning |
+| 2. request        | `graphql_service`     | once per router: wrap the service (JSON answers)  |
+|                   | `graphql_request`     | one operation parsed and validated, before planning |
 |                   | `graphql_response`    | one operation's JSON answer                       |
 | 3. execution      | `execution_request`   | the plan is made, nothing fetched yet             |
 |                   | `execution_response`  | each payload (redaction, plan exposure)           |
-| 4. subgraph_call  | `subgraph_request`    | headers and body, before the policy and transport |
+| 4. subgraph_call  | `subgraph_transport`  | once per subgraph client: wrap its transport      |
+|                   | `subgraph_request`    | headers and body, before the policy and transport |
 |                   | `subgraph_response`   | the decoded answer                                |
 
 A hook the subclass does not override is never called: the chain keeps, per
 hook, only the plugins that override it (`PluginChain`).
+
+What a request/response pair cannot do (hold something open across the call,
+call again, answer without calling) a plugin does by wrapping the subgraph
+stage's transport, Apollo's `subgraph_service(name, service)`:
+`subgraph_transport(subgraph, transport)` is called once per subgraph client
+when its stack is composed (never per request) and returns the transport to
+use, usually a `Layer` over the one it was given. The built-in header
+propagation and traffic policies (dedup, retry, breaker, timeout, cap) are
+plugins of that kind (`router/subgraph_call/`). One level up,
+`graphql_service(service)` wraps the request stage once per router (the
+built-in request span and metrics, `router/request/request_telemetry.py`).
 
 Besides the hooks, a plugin may put ASGI middleware around the whole app
 (`middleware`, Apollo's router_service layer): for what must answer requests no
@@ -41,6 +54,8 @@ from router.plugins.contexts import (
     SubgraphRequestContext,
     SubgraphResponseContext,
 )
+from router.plugins.service import GraphQLService
+from router.plugins.transport import Transport
 
 __all__ = ["HOOKS", "NoConfig", "Plugin", "Reject"]
 
@@ -110,6 +125,14 @@ class Plugin:
     async def http_response(self, ctx: HttpResponseContext) -> None:
         """A JSON answer before it is sent: change status, headers or body."""
 
+    def graphql_service(self, service: GraphQLService) -> GraphQLService:
+        """The service that answers a JSON operation: `service`, or a wrapper around it.
+
+        Called once per router when the request stage is built, never per request.
+        Streamed answers (SSE, multipart, WebSocket) do not pass it.
+        """
+        return service
+
     async def graphql_request(self, ctx: GraphQLRequestContext) -> None:
         """One operation, parsed and validated: change its variables, or reject it."""
 
@@ -127,6 +150,13 @@ class Plugin:
 
     async def subgraph_response(self, ctx: SubgraphResponseContext) -> None:
         """A subgraph's decoded answer: change its body."""
+
+    def subgraph_transport(self, subgraph: str, transport: Transport) -> Transport:
+        """The transport `subgraph`'s calls go through: `transport`, or a layer over it.
+
+        Called once per subgraph client when its stack is composed, never per request.
+        """
+        return transport
 
     def uses(self, hook: str) -> bool:
         """Whether the chain calls `hook` on this plugin: by default, the hooks it overrides

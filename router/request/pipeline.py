@@ -7,7 +7,6 @@ flight finish on the schema they started with.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,12 +40,14 @@ from router.plugins import (
     ExecutionRequestContext,
     GraphQLRequestContext,
     GraphQLResponseContext,
+    GraphQLService,
     PluginChain,
     Reject,
 )
 from router.request.authorization.authorize import Authorizer, build_authorizer
 from router.request.documents import DocumentCache, with_defer
 from router.request.limits.documents import guarded_document_cache
+from router.request.request_telemetry import RequestTelemetryPlugin
 from router.request.response import GraphQLResponse
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
@@ -92,6 +93,12 @@ class Router:
         )
         #: called after every successful reload (the server refreezes its heap)
         self.on_reload = on_reload
+        #: one request, one response (no subscriptions, no `@defer`: see `streams.py`):
+        #: `_execute` wrapped once by the plugins' `graphql_service`, then the request span
+        #: and metrics (`RequestTelemetryPlugin`, the stage's own built-in, outermost)
+        self.execute: GraphQLService = RequestTelemetryPlugin().graphql_service(
+            self.plugins.wrap_graphql(self._execute)
+        )
         self.snapshot = self._build(supergraph_sdl)
 
     def _build(self, sdl: str) -> Snapshot:
@@ -126,7 +133,7 @@ class Router:
         await self.plugins.aclose()
 
     # ---------------------------------------------------------------- request
-    async def execute(
+    async def _execute(
         self,
         query: str | None,
         operation_name: str | None = None,
@@ -134,30 +141,8 @@ class Router:
         *,
         allow_mutation: bool = True,
     ) -> GraphQLResponse:
-        """One request, one response (no subscriptions, no `@defer`: see `streams.py`)."""
-        started = time.perf_counter()
-        with telemetry.request_span(operation_name, query) as span:
-            response = await self._execute(
-                query,
-                operation_name,
-                variables,
-                allow_mutation=allow_mutation,
-            )
-            kind = response.operation_type or "unknown"
-            outcome = "error" if response.status >= 400 or response.body.get("errors") else "ok"
-            span.set_attribute("graphql.operation.type", kind)
-            span.set_attribute("chorus.outcome", outcome)
-        telemetry.record_request(kind, outcome, time.perf_counter() - started)
-        return response
-
-    async def _execute(
-        self,
-        query: str | None,
-        operation_name: str | None,
-        variables: Mapping[str, Any] | None,
-        *,
-        allow_mutation: bool,
-    ) -> GraphQLResponse:
+        """One request, one response (no subscriptions, no `@defer`: see `streams.py`);
+        the core of `execute`, which plugins' `graphql_service` wrap."""
         prepared = await self.prepare(
             query, operation_name, variables, allow_mutation=allow_mutation
         )

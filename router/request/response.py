@@ -1,16 +1,12 @@
-"""The request stage's answer: an HTTP status and a GraphQL response body."""
+"""The request stage's answer: an HTTP status and a GraphQL response body.
+
+`GraphQLResponse` lives in `router/plugins/service.py`, below the stages, so a
+plugin wrapping the request stage (`Plugin.graphql_service`) can name it; it is
+re-exported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from router.plugins.service import GraphQLResponse
 
 __all__ = ["GraphQLResponse"]
-
-
-@dataclass(slots=True)
-class GraphQLResponse:
-    status: int
-    body: dict[str, Any]
-    #: query / mutation once the operation is known (metrics label)
-    operation_type: str | None = None

@@ -5,6 +5,10 @@ W3C trace context. Rules run in order (`all` first, then the subgraph's own):
 propagate copies (and may rename) client headers, insert adds a fixed value,
 remove drops what earlier rules added. Hop-by-hop headers and the ones the
 HTTP client owns can never be configured (settings validation refuses them).
+
+`HeaderPropagationPlugin` puts `HeadersLayer` outermost on every subgraph's
+stack (`subgraph_transport`, once per client): the `subgraph_request` hooks
+under it see, and may change, what the rules propagated.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import re
 from collections.abc import Awaitable, Mapping
 
 from router.context import current_request
+from router.plugins import Plugin
 from router.settings.traffic import FORBIDDEN_HEADERS, HeaderRule, HeaderSettings
 from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
-__all__ = ["HeaderPropagation", "HeadersLayer"]
+__all__ = ["HeaderPropagation", "HeaderPropagationPlugin", "HeadersLayer"]
 
 _TRACE_CONTEXT = ("traceparent", "tracestate")
 
@@ -95,3 +100,14 @@ class HeadersLayer(Layer):
         if client is not None:
             request.headers = self.propagation.outgoing(self.subgraph, client.headers)
         return self.inner.send(request)
+
+
+class HeaderPropagationPlugin(Plugin):
+    """`traffic.headers` of router.yaml: the headers each subgraph call carries."""
+
+    def __init__(self, settings: HeaderSettings) -> None:
+        super().__init__(settings)
+        self.propagation = HeaderPropagation(settings)
+
+    def subgraph_transport(self, subgraph: str, transport: Transport) -> Transport:
+        return HeadersLayer(transport, self.propagation, subgraph)

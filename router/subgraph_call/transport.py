@@ -1,30 +1,28 @@
 """The one way to call a subgraph: a `Transport` sends one GraphQL request, gets one answer.
 
-Every policy (header propagation, hooks, dedup, retry, breaker, timeout,
-concurrency cap) is a layer: it wraps a transport and is itself one, so
-`policy.compose` stacks them once per subgraph and the executor only ever
-calls `send`. The innermost transport talks to the network: `Http1Transport`
+Every policy (header propagation, hooks, dedup, retry, breaker, timeout, concurrency
+cap) is a layer: it wraps a transport and is itself one, so `registry.py` stacks
+them once per subgraph (from plugins' `subgraph_transport`) and the executor only
+ever calls `send`. The innermost transport talks to the network: `Http1Transport`
 (the router's pooled HTTP/1.1 client, `http1.py`) or `HttpxTransport` (any
-`httpx.AsyncClient`; tests hand in one with an ASGI transport). Tests and
-production differ in that innermost transport only.
+`httpx.AsyncClient`; tests hand in one with an ASGI transport). Tests and production
+differ in that innermost transport only.
 
-A layer whose work ends before the call returns the inner transport's
-awaitable itself instead of awaiting it (`send` is a plain method returning an
-awaitable), so a pass-through layer costs no coroutine.
+The types of the stack (`Transport`, `Layer`, `SubgraphRequest`,
+`RawResponse`) live in `router/plugins/transport.py`, below the stages, so a
+plugin can wrap a transport (`Plugin.subgraph_transport`); they are re-exported
+here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
 
 import httpx
-import orjson
 
 from router import telemetry
 from router.errors import SubgraphBadResponse, SubgraphTimeout, SubgraphUnreachable
-from router.planner.plan import OperationKind
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 from router.subgraph_call.http1 import ConnectionPool, ResponseTooLarge
 
 __all__ = [
@@ -35,66 +33,6 @@ __all__ = [
     "SubgraphRequest",
     "Transport",
 ]
-
-
-class SubgraphRequest:
-    """One GraphQL request on its way down the stack (each layer may change it)."""
-
-    __slots__ = ("body", "content", "headers", "kind")
-
-    def __init__(
-        self, body: dict[str, Any], kind: OperationKind, headers: dict[str, str] | None = None
-    ) -> None:
-        #: {"query", "variables"?}
-        self.body = body
-        #: the body as JSON (`replace_body` keeps the two in step)
-        self.content = orjson.dumps(body)
-        #: the fetch's operation kind (`query`, `mutation`): only queries are shared or retried
-        self.kind = kind
-        #: headers besides the transport's own (content-type, accept, host, length)
-        self.headers: dict[str, str] = headers if headers is not None else {}
-
-    def replace_body(self, body: dict[str, Any]) -> None:
-        self.body = body
-        self.content = orjson.dumps(body)
-
-
-@dataclass(slots=True)
-class RawResponse:
-    """A subgraph's HTTP answer before decoding (what in-flight dedup shares)."""
-
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-    #: set by a layer that already decoded it (the `subgraph_response` hooks); never shared
-    decoded: dict[str, Any] | None = None
-
-
-class Transport(Protocol):
-    """Sends one GraphQL request to one subgraph and returns its answer undecoded.
-
-    Raises `SubgraphError` subclasses for what is not an HTTP answer (unreachable,
-    timed out, too large).
-    """
-
-    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]: ...
-
-    async def aclose(self) -> None: ...
-
-
-class Layer:
-    """A policy over an inner transport; itself a transport."""
-
-    __slots__ = ("inner",)
-
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-
-    def send(self, request: SubgraphRequest) -> Awaitable[RawResponse]:
-        return self.inner.send(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 class Http1Transport:

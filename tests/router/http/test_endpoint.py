@@ -24,7 +24,7 @@ async def test_an_unexpected_failure_is_a_json_500_not_a_dropped_connection(
     async def broken(self: Router, *args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Router, "execute", broken)
+    monkeypatch.setattr(Router, "_execute", broken)  # the stage under its wrappers
     async with _client() as client:
         r = await client.post("/graphql", json=QUERY)
     assert r.status_code == 500

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 
 from router.plugins import (
     Plugin,
@@ -16,6 +17,7 @@ from router.plugins import (
     load_plugins,
 )
 from router.plugins.loader import plugin_class
+from router.request.request_telemetry import RequestTelemetryPlugin
 from router.server.main import StartupError, serve
 from router.settings import RouterSettings
 from router.settings.plugins import PluginEntry
@@ -148,3 +150,34 @@ def test_the_settings_reference_lists_plugins() -> None:
     from router.settings.reference import render
 
     assert "plugins: []" in render()
+
+
+async def test_a_plugin_wraps_the_request_stage_and_each_subgraph_transport_once(
+    configured_router: MakeConfiguredRouter,
+) -> None:
+    router = await configured_router({"plugins": [{"module": "tests.helpers.plugin_wrappers"}]})
+    answers = [await router.data(BOTH) for _ in range(3)]
+    for body in answers:
+        assert body["data"]["products"] and "errors" not in body
+        wrapped = body["extensions"]["wrapped"]
+        assert wrapped["calls"] == ["products", "reviews"]  # through the plugin's layers
+        # composed when the router was built, never again per request
+        assert wrapped["so_far"] == ["graphql", "products", "reviews"]
+
+
+async def test_the_request_metrics_are_a_wrapper_around_the_request_stage(
+    configured_router: MakeConfiguredRouter,
+) -> None:
+    router = await configured_router({})
+    assert RequestTelemetryPlugin().uses("graphql_service")
+    before = _requests("query", "ok")
+    await router.data(BOTH)
+    await router.data(BOTH)
+    assert _requests("query", "ok") == before + 2
+
+
+def _requests(operation_type: str, outcome: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "chorus_router_requests_total", {"operation_type": operation_type, "outcome": outcome}
+    )
+    return value or 0.0

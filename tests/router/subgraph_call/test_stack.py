@@ -167,3 +167,73 @@ def test_a_503_with_retry_after_is_retried_once_for_queries_only(kind: str, call
 
     assert asyncio.run(call()).status == 503  # retried once only, not until it succeeds
     assert len(rec.sent) == calls
+
+
+class RetryOnce(Layer):
+    """A plugin's own policy: sends a query again once when the answer is a 502."""
+
+    async def send(self, request: SubgraphRequest) -> RawResponse:
+        raw = await self.inner.send(request)
+        if raw.status == 502 and request.kind == "query":
+            raw = await self.inner.send(request)
+        return raw
+
+
+class RetryPlugin(Plugin):
+    def __init__(self) -> None:
+        super().__init__()
+        self.wrapped: list[str] = []
+
+    def subgraph_transport(self, subgraph: str, transport: Transport) -> Transport:
+        self.wrapped.append(subgraph)
+        return RetryOnce(transport)
+
+
+def test_a_plugin_wraps_the_transport_once_per_client_between_hooks_and_traffic() -> None:
+    class Seen(Plugin):
+        async def subgraph_request(self, ctx: SubgraphRequestContext) -> None:
+            ctx.headers["x-seen"] = "1"
+
+    retry = RetryPlugin()
+    rec = Recorder(RawResponse(502, {}, b"bad gateway"), OK)
+    clients = _clients(recorder=rec, plugins=PluginChain([Seen(), retry]))
+    client = clients.client("a", "http://a/graphql")
+    assert clients.client("a", "http://a/graphql") is client
+    assert _layers(client.transport)[:4] == [HeadersLayer, HooksLayer, RetryOnce, DedupLayer]
+
+    async def twice() -> list[dict[str, Any]]:
+        return [await client.request("{ x }", None, "query") for _ in range(2)]
+
+    assert asyncio.run(twice()) == [{"data": {"x": 1}}] * 2
+    assert retry.wrapped == ["a"]  # composed once, not per request
+    assert len(rec.sent) == 3  # the 502 sent again once by the plugin's layer
+    assert all(headers == {"x-seen": "1"} for _, headers in rec.sent)
+
+
+def test_wrappers_nest_in_chain_order_the_first_outermost() -> None:
+    class Outer(Layer):
+        pass
+
+    class Inner(Layer):
+        pass
+
+    class WrapOuter(Plugin):
+        def subgraph_transport(self, subgraph: str, transport: Transport) -> Transport:
+            return Outer(transport)
+
+    class WrapInner(Plugin):
+        def subgraph_transport(self, subgraph: str, transport: Transport) -> Transport:
+            return Inner(transport)
+
+    chain = PluginChain([WrapOuter(), Plugin(), WrapInner()])
+    assert len(chain.subgraph_transport) == 2  # a plugin that does not wrap is skipped
+    client = _clients(plugins=chain).client("a", "http://a/graphql")
+    assert _layers(client.transport)[:4] == [HeadersLayer, Outer, Inner, DedupLayer]
+
+
+def test_header_propagation_and_traffic_policies_are_plugins() -> None:
+    clients = _clients()
+    for builtin in (clients.headers, clients.traffic):
+        assert isinstance(builtin, Plugin) and builtin.uses("subgraph_transport")
+        assert not builtin.uses("subgraph_request")  # no per-request hook
+    assert clients.policy("a") is clients.traffic.policy("a")
