@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +65,9 @@ ACTION = (
     "query($representations: [_Any!]!) { _entities(representations: $representations) "
     "{ ... on Turn { action { name slots { name value } activeForm requestedSlot } } } }"
 )
+# graphql: the two requests; direct: the store as the monolith calls it; read: direct plus
+# the turn read the `_entities` resolution does before applying the understanding
+MODES = ("graphql", "direct", "read")
 OWNERS = ("subgraphs.dialogue", "apps.concierge")
 CLOCK_START = "2026-12-08T12:00:00+01:00"  # as bench/pipeline.py: "tomorrow" is an open day
 
@@ -183,7 +185,7 @@ class Bench:
         self.caller = AsgiCaller(create_app(service=self.service))
         self.scripts = scripts()
         # CPU seconds of each step, per mode
-        self.cpu: dict[str, list[float]] = {"graphql": [0.0, 0.0], "direct": [0.0, 0.0]}
+        self.cpu: dict[str, list[float]] = {mode: [0.0, 0.0] for mode in MODES}
 
     async def graphql_turn(self, conversation: str | None, text: str, u: dict[str, Any]) -> str:
         cpu = self.cpu["graphql"]
@@ -203,12 +205,16 @@ class Bench:
         assert acted["data"]["_entities"][0]["action"]["name"]
         return str(turn["conversation"]["id"])
 
-    async def direct_turn(self, conversation: str | None, text: str, u: dict[str, Any]) -> str:
-        cpu = self.cpu["direct"]
+    async def direct_turn(
+        self, conversation: str | None, text: str, u: dict[str, Any], *, mode: str = "direct"
+    ) -> str:
+        cpu = self.cpu[mode]
         store = self.service.store
         t0 = cpu_now()
         turn = await store.say(conversation, text)
         t1 = cpu_now()
+        if mode == "read":  # what the entity resolution of `Turn.action` does first
+            turn = await store.turn(turn.id)
         view = await store.resolve_action(turn.id, UnderstandingIn.model_validate(u), turn=turn)
         t2 = cpu_now()
         cpu[0] += t1 - t0
@@ -218,13 +224,15 @@ class Bench:
 
     async def play(self, mode: str, turns: int) -> None:
         """At least `turns` turns, whole conversations, alternating the scripts."""
-        step = self.graphql_turn if mode == "graphql" else self.direct_turn
         played = 0
         i = 0
         while played < turns:
             conversation: str | None = None
             for text, u in self.scripts[i % len(self.scripts)]:
-                conversation = await step(conversation, text, u)
+                if mode == "graphql":
+                    conversation = await self.graphql_turn(conversation, text, u)
+                else:
+                    conversation = await self.direct_turn(conversation, text, u, mode=mode)
                 played += 1
             i += 1
 
@@ -276,13 +284,13 @@ def instructions(profile: Path) -> int:
     raise SystemExit(f"no totals in {profile}")
 
 
-def callgrind(rounds: int, turns: int, warmup: int) -> None:
+def callgrind(modes: list[str], rounds: int, turns: int, warmup: int) -> None:
     """Instructions per turn of each mode, each round in a fresh worker under callgrind."""
     turns = -(-turns // 5) * 5  # whole conversations
-    results: dict[str, list[float]] = {"graphql": [], "direct": []}
+    results: dict[str, list[float]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory(prefix="chorus-dialogue-callgrind-") as tmp:
         for r in range(rounds):
-            for mode in ("graphql", "direct") if r % 2 == 0 else ("direct", "graphql"):
+            for mode in modes if r % 2 == 0 else modes[::-1]:
                 prefix = Path(tmp) / f"callgrind.{mode}.{r}"
                 cmd = [
                     "valgrind", "--tool=callgrind", "--dump-before=time_process_time",
@@ -297,12 +305,40 @@ def callgrind(rounds: int, turns: int, warmup: int) -> None:
                 per_turn = instructions(Path(f"{prefix}.2")) / turns
                 results[mode].append(per_turn)
                 print(f"round {r}  {mode:7} {per_turn / 1e6:8.2f} M instructions/turn", flush=True)
-    graphql, direct = (statistics.median(results[m]) for m in ("graphql", "direct"))
-    print(
-        f"median graphql {graphql / 1e6:.2f}, direct {direct / 1e6:.2f} M instructions/turn: "
-        f"GraphQL layer {(graphql - direct) / 1e6:+.2f} M ({graphql / direct:.2f}x); "
-        f"load average {os.getloadavg()[0]:.2f}"
-    )
+    median = {mode: statistics.median(values) for mode, values in results.items()}
+    base = median.get("direct")
+    for mode, value in median.items():
+        over = f", {(value - base) / 1e6:+.2f} M over direct" if base and mode != "direct" else ""
+        print(f"median {mode:7} {value / 1e6:.2f} M instructions/turn{over}")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+def timed(
+    bench: Bench, loop: asyncio.AbstractEventLoop, modes: list[str], rounds: int, turns: int,
+    warmup: int,
+) -> None:  # fmt: skip
+    """CPU ms per turn of each mode, rounds alternating the order of the modes."""
+    for mode in modes:
+        loop.run_until_complete(bench.play(mode, warmup))
+    results: dict[str, list[tuple[float, float, float]]] = {mode: [] for mode in modes}
+    print(f"load average {os.getloadavg()[0]:.2f}; {turns} turns a round")
+    print("round  mode     turn ms  say ms  action ms   (CPU per turn)")
+    for r in range(rounds):
+        for mode in modes if r % 2 == 0 else modes[::-1]:
+            figures = loop.run_until_complete(bench.round(mode, turns))
+            results[mode].append(figures)
+            print(f"{r:5}  {mode:7} {figures[0]:8.2f} {figures[1]:7.2f} {figures[2]:10.2f}")
+    median = {m: [statistics.median(c) for c in zip(*v, strict=True)] for m, v in results.items()}
+    base = median.get("direct")
+    for mode, (turn, say, action) in median.items():
+        line = f"median {mode:7} {turn:.2f} ms (say {say:.2f}, action {action:.2f})"
+        if base and mode != "direct":
+            line += (
+                f": {turn - base[0]:+.2f} ms CPU a turn over direct "
+                f"(say {say - base[1]:+.2f}, action {action - base[2]:+.2f})"
+            )
+        print(line)
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,17 +346,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=6, help="rounds per mode (alternating)")
     parser.add_argument("--turns", type=int, default=60, help="turns per round")
     parser.add_argument("--warmup", type=int, default=40, help="turns per mode before timing")
-    parser.add_argument("--profile", choices=("graphql", "direct"), help="cProfile one mode")
+    parser.add_argument(
+        "--modes", default="graphql,direct", help=f"comma-separated, of {', '.join(MODES)}"
+    )
+    parser.add_argument("--profile", choices=MODES, help="cProfile one mode")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (--profile)")
     parser.add_argument("--limit", type=int, default=60, help="rows printed (--profile)")
     parser.add_argument("--callgrind", action="store_true", help="count instructions instead")
-    parser.add_argument("--worker", choices=("graphql", "direct"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    modes = args.modes.split(",")
+    if unknown := set(modes) - set(MODES):
+        parser.error(f"unknown modes {sorted(unknown)}")
     if args.worker:
         worker(args.worker, args.turns, args.warmup)
         return 0
     if args.callgrind:
-        callgrind(args.rounds, args.turns, args.warmup)
+        callgrind(modes, args.rounds, args.turns, args.warmup)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="chorus-dialogue-overhead-") as tmp:
@@ -331,30 +373,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.profile:
                 profile(bench, args.profile, args.turns, args.limit, args.sort)
                 return 0
-            for mode in ("graphql", "direct"):
-                loop.run_until_complete(bench.play(mode, args.warmup))
-            results: dict[str, list[tuple[float, float, float]]] = {"graphql": [], "direct": []}
-            order: Callable[[int], tuple[str, str]] = lambda r: (  # noqa: E731
-                ("graphql", "direct") if r % 2 == 0 else ("direct", "graphql")
-            )
-            print(f"load average {os.getloadavg()[0]:.2f}; {args.turns} turns a round")
-            print("round  mode     turn ms  say ms  action ms   (CPU per turn)")
-            for r in range(args.rounds):
-                for mode in order(r):
-                    figures = loop.run_until_complete(bench.round(mode, args.turns))
-                    results[mode].append(figures)
-                    print(f"{r:5}  {mode:7} {figures[0]:8.2f} {figures[1]:7.2f} {figures[2]:10.2f}")
-            graphql = [statistics.median(col) for col in zip(*results["graphql"], strict=True)]
-            direct = [statistics.median(col) for col in zip(*results["direct"], strict=True)]
-            print(
-                f"median   graphql {graphql[0]:.2f} (say {graphql[1]:.2f}, action {graphql[2]:.2f})"
-                f"  direct {direct[0]:.2f} (say {direct[1]:.2f}, action {direct[2]:.2f})"
-            )
-            print(
-                f"GraphQL layer per turn: {graphql[0] - direct[0]:+.2f} ms CPU "
-                f"(say {graphql[1] - direct[1]:+.2f}, action {graphql[2] - direct[2]:+.2f}); "
-                f"load average {os.getloadavg()[0]:.2f}"
-            )
+            timed(bench, loop, modes, args.rounds, args.turns, args.warmup)
         finally:
             loop.run_until_complete(bench.service.stop())
             loop.close()
