@@ -33,8 +33,10 @@ pytest: setup
 # Only tests that train no model (not the generation subgraph's: they train a tiny GPT-2).
 STRAWBERRY_LOWEST := 0.319.0
 LOWEST := .strawberry-lowest
-STRAWBERRY_TESTS := tests/test_public_api.py tests/foundation/test_kit.py tests/subgraphs \
-	tests/foundation/test_kit_lean_graphql.py --ignore=tests/subgraphs/generation
+STRAWBERRY_TESTS := tests/test_public_api.py tests/foundation/test_kit.py \
+	tests/foundation/test_kit_lean_graphql.py tests/subgraphs/kit tests/subgraphs/training \
+	tests/subgraphs/dialogue/test_app.py tests/subgraphs/dialogue/test_custom_actions.py \
+	tests/subgraphs/dialogue/test_form_understanding.py tests/subgraphs/dialogue/test_story_runner.py
 
 $(LOWEST)/.installed-$(STRAWBERRY_LOWEST): $(STAMP)
 	rm -rf $(LOWEST)
