@@ -156,7 +156,7 @@ class DynamicBatcher(Generic[In, Out]):
             caller=caller if caller.is_valid else None,
         )
         self._queue.append(pending)
-        telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
+        telemetry.series(telemetry.QUEUE_DEPTH, self.name).set(len(self._queue))
         assert self._wakeup is not None
         self._wakeup.set()
         error: BaseException | None = None
@@ -221,7 +221,7 @@ class DynamicBatcher(Generic[In, Out]):
             pending = self._queue.popleft()
             if not pending.future.done():  # skip requests whose caller went away
                 batch.append(pending)
-        telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
+        telemetry.series(telemetry.QUEUE_DEPTH, self.name).set(len(self._queue))
         return batch
 
     async def _execute(self, batch: list[_Pending[In, Out]]) -> None:
