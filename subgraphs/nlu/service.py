@@ -44,6 +44,7 @@ class NLUService:
             warm_up=lambda model: model.warm_up(s.batch_size),
             max_batch_size=s.batch_size,
             max_wait_ms=s.max_wait_ms,
+            linger_gap_ms=s.linger_gap_ms,
             max_queue=s.max_queue,
             path=s.model_path,
             poll_s=s.model_poll_s,

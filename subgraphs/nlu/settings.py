@@ -37,6 +37,12 @@ class NLUSettings(BaseSettings):
     max_wait_ms: float = Field(
         2.0, ge=0, description="how long a partial batch may linger (only under concurrency)"
     )
+    linger_gap_ms: float | None = Field(
+        None,
+        ge=0,
+        description="a lingering batch stops waiting once no request arrived for this long "
+        "(unset: it waits max_wait_ms)",
+    )
     max_queue: int = Field(1024, ge=1, description="requests waiting beyond this answer OVERLOADED")
     gc_freeze: bool = Field(
         True, description="freeze the start-up heap out of the garbage collector once ready"
