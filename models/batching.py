@@ -79,6 +79,7 @@ class DynamicBatcher(Generic[In, Out]):
         version: str = "",
         max_batch_size: int = 32,
         max_wait_ms: float = 2.0,
+        linger_gap_ms: float | None = None,
         max_queue: int = 1024,
         sort_key: Callable[[In], int] | None = None,
         on_batch: Callable[[BatchStats], None] | None = None,
@@ -94,11 +95,15 @@ class DynamicBatcher(Generic[In, Out]):
         self.version = version
         self.max_batch_size = max_batch_size
         self.max_wait_s = max(0.0, max_wait_ms) / 1000.0
+        # None: a partial batch lingers up to max_wait; else it stops early once no
+        # request arrived for this long (the traffic that would fill it has passed).
+        self.linger_gap_s = None if linger_gap_ms is None else max(0.0, linger_gap_ms) / 1000.0
         self.max_queue = max_queue
         self.sort_key = sort_key
         self.on_batch = on_batch
         self._queue: deque[_Pending[In, Out]] = deque()
         self._wakeup: asyncio.Event | None = None
+        self._wake_at = 1  # queue length that wakes the worker (more while a batch lingers)
         self._worker: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self.batches = 0  # drained batches
@@ -155,10 +160,12 @@ class DynamicBatcher(Generic[In, Out]):
             time.time_ns(),
             caller=caller if caller.is_valid else None,
         )
-        self._queue.append(pending)
-        telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
-        assert self._wakeup is not None
-        self._wakeup.set()
+        queue = self._queue
+        queue.append(pending)
+        telemetry.series(telemetry.QUEUE_DEPTH, self.name).set(len(queue))
+        if len(queue) >= self._wake_at:
+            assert self._wakeup is not None
+            self._wakeup.set()
         error: BaseException | None = None
         try:
             return await future
@@ -201,18 +208,37 @@ class DynamicBatcher(Generic[In, Out]):
                 continue
             if 1 < len(batch) < self.max_batch_size and self.max_wait_s > 0:
                 # Traffic is concurrent: linger briefly so the batch fills up.
-                deadline = time.perf_counter() + self.max_wait_s
-                while len(batch) < self.max_batch_size:
-                    remaining = deadline - time.perf_counter()
-                    if remaining <= 0:
-                        break
-                    self._wakeup.clear()
-                    try:
-                        await asyncio.wait_for(self._wakeup.wait(), remaining)
-                    except TimeoutError:
-                        break
-                    batch.extend(self._drain(self.max_batch_size - len(batch)))
+                await self._linger(batch)
             await self._execute(batch)
+
+    async def _linger(self, batch: list[_Pending[In, Out]]) -> None:
+        """Add requests to `batch` until it is full, `max_wait_ms` has passed, or (with
+        `linger_gap_ms`) no request arrived for that long.
+
+        The worker is woken when the queue holds enough to fill the batch, not on every
+        arrival, and the gap is checked once per `linger_gap_ms`: a lingering batch costs
+        the event loop one timer per gap, not a wake-up per request.
+        """
+        assert self._wakeup is not None
+        deadline = time.perf_counter() + self.max_wait_s
+        gap = self.linger_gap_s
+        try:
+            while len(batch) + len(self._queue) < self.max_batch_size:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                queued = len(self._queue)
+                self._wake_at = self.max_batch_size - len(batch)
+                self._wakeup.clear()
+                timeout = remaining if gap is None else min(gap, remaining)
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout)
+                except TimeoutError:
+                    if gap is None or len(self._queue) == queued:
+                        break
+        finally:
+            self._wake_at = 1
+        batch.extend(self._drain(self.max_batch_size - len(batch)))
 
     def _drain(self, limit: int | None = None) -> list[_Pending[In, Out]]:
         limit = self.max_batch_size if limit is None else limit
@@ -221,7 +247,7 @@ class DynamicBatcher(Generic[In, Out]):
             pending = self._queue.popleft()
             if not pending.future.done():  # skip requests whose caller went away
                 batch.append(pending)
-        telemetry.QUEUE_DEPTH.labels(self.name).set(len(self._queue))
+        telemetry.series(telemetry.QUEUE_DEPTH, self.name).set(len(self._queue))
         return batch
 
     async def _execute(self, batch: list[_Pending[In, Out]]) -> None:

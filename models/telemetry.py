@@ -7,9 +7,13 @@ the caller's context, so it hangs under the GraphQL request that asked for it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from opentelemetry import trace
 from opentelemetry.context import Context
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 INFERENCE_SECONDS = Histogram(
     "chorus_model_inference_seconds",
@@ -34,9 +38,21 @@ QUEUE_DEPTH = Gauge("chorus_model_queue_depth", "Requests waiting for a forward 
 tracer = trace.get_tracer("chorus.models")
 
 
+@lru_cache(maxsize=4096)
+def series(metric: MetricWrapperBase, *labels: str) -> Any:
+    """`metric.labels(*labels)`, looked up once per label set.
+
+    `labels()` takes a lock and builds a tuple and a dict key on every call, which costs
+    more than the observation it is for; a served request records several of them on
+    the event loop's thread. (No series here is ever removed, so a cached child stays
+    the one the registry exports.)
+    """
+    return metric.labels(*labels)
+
+
 def record_batch(model: str, version: str, size: int, forward_s: float) -> None:
-    INFERENCE_SECONDS.labels(model, version).observe(forward_s)
-    BATCH_SIZE.labels(model, version).observe(size)
+    series(INFERENCE_SECONDS, model, version).observe(forward_s)
+    series(BATCH_SIZE, model, version).observe(size)
 
 
 def record_call_span(
@@ -49,22 +65,26 @@ def record_call_span(
     batch_size: int,
     error: BaseException | None = None,
 ) -> None:
-    """A span covering one request's wait and forward pass, child of the current span."""
-    QUEUE_WAIT_SECONDS.labels(model, version).observe(max(0, started_ns - enqueued_ns) / 1e9)
-    span = tracer.start_span(
-        f"model {model}",
-        start_time=enqueued_ns,
-        attributes={
-            "chorus.model.name": model,
-            "chorus.model.version": version,
-            "chorus.model.batch_size": batch_size,
-            "chorus.model.queue_wait_ms": max(0, started_ns - enqueued_ns) / 1e6,
-            "chorus.model.forward_ms": max(0, finished_ns - started_ns) / 1e6,
-        },
-    )
-    if error is not None:
-        span.record_exception(error)
-        span.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
+    """A span covering one request's wait and forward pass, child of the current span.
+
+    Its attributes are set once the span is known to record: with no tracer provider
+    installed every span is a no-op, and the attributes would be built for nothing.
+    """
+    series(QUEUE_WAIT_SECONDS, model, version).observe(max(0, started_ns - enqueued_ns) / 1e9)
+    span = tracer.start_span(f"model {model}", start_time=enqueued_ns)
+    if span.is_recording():
+        span.set_attributes(
+            {
+                "chorus.model.name": model,
+                "chorus.model.version": version,
+                "chorus.model.batch_size": batch_size,
+                "chorus.model.queue_wait_ms": max(0, started_ns - enqueued_ns) / 1e6,
+                "chorus.model.forward_ms": max(0, finished_ns - started_ns) / 1e6,
+            }
+        )
+        if error is not None:
+            span.record_exception(error)
+            span.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
     span.end(end_time=finished_ns)
 
 
@@ -127,13 +147,13 @@ def record_prediction(
     model: str, version: str, *, label: str, confidence: float, fallback: bool
 ) -> None:
     """One classification result: counts, fallback rate and the confidence histogram."""
-    PREDICTIONS.labels(model, version).inc()
+    series(PREDICTIONS, model, version).inc()
     if fallback:
-        FALLBACKS.labels(model, version).inc()
-    CONFIDENCE.labels(model, version, label).observe(confidence)
+        series(FALLBACKS, model, version).inc()
+    series(CONFIDENCE, model, version, label).observe(confidence)
 
 
 def record_generation(model: str, version: str, *, tokens: int, seconds: float) -> None:
-    GENERATED_TOKENS.labels(model, version).inc(tokens)
+    series(GENERATED_TOKENS, model, version).inc(tokens)
     if seconds > 0 and tokens > 0:
-        TOKENS_PER_SECOND.labels(model, version).observe(tokens / seconds)
+        series(TOKENS_PER_SECOND, model, version).observe(tokens / seconds)

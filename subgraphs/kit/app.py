@@ -3,10 +3,10 @@
 Every subgraph gets the same surface: `/graphql` (HTTP and graphql-transport-ws
 subscriptions), `/health` (the process is alive), `/ready` (start-up hooks such
 as model loading and warm-up have finished), `/metrics` (Prometheus). Parsing
-and validation are cached, which cuts strawberry's per-request cost several-fold;
-plain JSON POSTs take the lean path of `subgraphs.kit.lean_graphql` (strawberry's
-`Schema.execute` without its HTTP view: same answers for less;
-`CHORUS_LEAN_GRAPHQL=0` switches it off).
+and validation are cached on the query text (`subgraphs.kit.query_cache`), which
+cuts strawberry's per-request cost several-fold; plain JSON POSTs take the lean
+path of `subgraphs.kit.lean_graphql` (strawberry's `Schema.execute` without its
+HTTP view: same answers for less; `CHORUS_LEAN_GRAPHQL=0` switches it off).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from observability import configure_logging, configure_tracing, tracing_enabled
 from subgraphs.kit.access_log import AccessLogMiddleware
 from subgraphs.kit.lean_graphql import LeanGraphQL, LeanRoute
 from subgraphs.kit.metrics import metrics_endpoint
+from subgraphs.kit.query_cache import is_query_cache, query_cache
 from subgraphs.kit.readiness import Hook, Readiness
 from subgraphs.kit.served_model import ServedModel
 
@@ -42,8 +43,14 @@ CACHE_SIZE = 1024
 
 
 def _with_caches(schema: BaseSchema) -> None:
-    """Add the parser and validation caches unless the schema already has them."""
+    """Cache parsing and validation: one `QueryCache` on a schema without other extensions,
+    else strawberry's parser and validation caches unless the schema already has them."""
     present = tuple(getattr(schema, "extensions", ()))
+    if any(is_query_cache(e) for e in present):
+        return
+    if not present:
+        schema.extensions = (query_cache(CACHE_SIZE),)  # type: ignore[attr-defined]
+        return
     names = {getattr(e, "__name__", type(e).__name__) for e in present}
     extra: list[Any] = []
     if "ParserCache" not in names:

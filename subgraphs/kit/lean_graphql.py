@@ -6,7 +6,7 @@ on the NLU subgraph that is a large share of what a batched utterance costs the 
 (bench/inference.md). `LeanGraphQL` answers the common request itself, with strawberry's
 public API only: a POST whose content type is `application/json`, carrying one query or
 mutation, is executed by the schema's own `Schema.execute` (so its extensions, the
-`ParserCache` and `ValidationCache` the kit installs among them, and its error logging
+parse and validation cache the kit installs among them, and its error logging
 run as on strawberry's path), with the view's public hooks `get_root_value`,
 `get_sub_response`, `get_context` and `process_result`, and answered the way the view's
 `create_response` answers (status 200 or the sub-response's, its headers and background

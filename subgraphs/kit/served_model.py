@@ -73,7 +73,9 @@ class ServedModel(Generic[M, In, Out]):
       model thread with up to `max_batch_size` items from concurrent requests.
     - `warm_up(model)`: optional, runs after `load`, before the version serves.
     - `max_wait_ms`: how long a partial batch may wait for more requests (only under
-      concurrency); `max_queue`: waiting requests beyond it are refused (OVERLOADED).
+      concurrency); `linger_gap_ms`: it stops waiting sooner once no request arrived for
+      that long (None: it waits `max_wait_ms`); `max_queue`: waiting requests beyond it
+      are refused (OVERLOADED).
     - `sort_key(item)`: optional; a batch is split where it more than doubles (padding).
     - `path`: serve this directory instead of the registry (also `CHORUS_<NAME>_MODEL_PATH`).
     - `poll_s`: seconds between two registry checks for a newly promoted version (0: never;
@@ -92,6 +94,7 @@ class ServedModel(Generic[M, In, Out]):
         warm_up: Callable[[M], object] | None = None,
         max_batch_size: int = 32,
         max_wait_ms: float = 2.0,
+        linger_gap_ms: float | None = None,
         max_queue: int = 1024,
         sort_key: Callable[[In], int] | None = None,
         path: Path | str | None = None,
@@ -120,6 +123,7 @@ class ServedModel(Generic[M, In, Out]):
             name=name,
             max_batch_size=max_batch_size,
             max_wait_ms=max_wait_ms,
+            linger_gap_ms=linger_gap_ms,
             max_queue=max_queue,
             sort_key=sort_key,
         )

@@ -44,6 +44,9 @@ class NLUService:
             warm_up=lambda model: model.warm_up(s.batch_size),
             max_batch_size=s.batch_size,
             max_wait_ms=s.max_wait_ms,
+            # A longer linger that ends once arrivals pause: at c=32 the closed loop's two
+            # cohorts of ~16 merge into batches of ~32 (bench/inference.md).
+            linger_gap_ms=s.linger_gap_ms or None,
             max_queue=s.max_queue,
             path=s.model_path,
             poll_s=s.model_poll_s,

@@ -35,7 +35,13 @@ class NLUSettings(BaseSettings):
     )
     max_batch_size: int = Field(32, ge=1, description="most requests in one forward pass")
     max_wait_ms: float = Field(
-        2.0, ge=0, description="how long a partial batch may linger (only under concurrency)"
+        10.0, ge=0, description="longest a partial batch may linger (only under concurrency)"
+    )
+    linger_gap_ms: float = Field(
+        1.5,
+        ge=0,
+        description="a lingering batch stops waiting once no request arrived for this long "
+        "(0: it waits the whole max_wait_ms)",
     )
     max_queue: int = Field(1024, ge=1, description="requests waiting beyond this answer OVERLOADED")
     gc_freeze: bool = Field(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -174,3 +175,80 @@ async def test_padding_aware_grouping_keeps_lengths_together() -> None:
     assert all(len(t) <= 3 for t in short)
     assert any(set(g) == {"a" * 40, "c" * 45} for g in groups)
     assert stats[-1].size == 5 and stats[-1].name == "pad"
+
+
+def _gated_recorder() -> tuple[threading.Event, list[list[int]], Callable[[list[int]], list[int]]]:
+    """A batch function that holds its first pass until the gate opens, recording sizes."""
+    gate = threading.Event()
+    passes: list[list[int]] = []
+
+    def record(items: list[int]) -> list[int]:
+        if not passes:
+            gate.wait(5)
+        passes.append(list(items))
+        return items
+
+    return gate, passes, record
+
+
+async def _partial_batch_after_a_held_pass(
+    batcher: DynamicBatcher[int, int], gate: threading.Event
+) -> list[asyncio.Future[int]]:
+    """Items 1 and 2 queued while item 0's pass is held; returns once that pass is over,
+    with 1 and 2 forming the next (partial) batch."""
+    first = asyncio.ensure_future(batcher.submit(0))  # occupies the worker
+    await asyncio.sleep(0.05)
+    queued = [asyncio.ensure_future(batcher.submit(i)) for i in (1, 2)]
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert await first == 0
+    return queued
+
+
+async def test_a_lingering_batch_goes_as_soon_as_it_is_full() -> None:
+    gate, passes, record = _gated_recorder()
+    batcher = DynamicBatcher(record, name="fill", max_batch_size=4, max_wait_ms=5000)
+    try:
+        early = await _partial_batch_after_a_held_pass(batcher, gate)
+        await asyncio.sleep(0.05)  # the batch of two lingers for more
+        started = time.perf_counter()
+        late = [asyncio.ensure_future(batcher.submit(i)) for i in (3, 4)]
+        assert await asyncio.gather(*early, *late) == [1, 2, 3, 4]
+        elapsed = time.perf_counter() - started
+    finally:
+        await batcher.stop()
+    assert passes == [[0], [1, 2, 3, 4]]
+    assert elapsed < 1.0, f"a full batch still waited {elapsed:.3f} s"
+
+
+async def test_with_a_linger_gap_a_batch_stops_waiting_when_arrivals_stop() -> None:
+    gate, passes, record = _gated_recorder()
+    batcher = DynamicBatcher(
+        record, name="gap", max_batch_size=32, max_wait_ms=5000, linger_gap_ms=200
+    )
+    try:
+        started = time.perf_counter()
+        queued = await _partial_batch_after_a_held_pass(batcher, gate)
+        for i in (3, 4, 5):  # arrivals closer together than the gap join the batch
+            await asyncio.sleep(0.02)
+            queued.append(asyncio.ensure_future(batcher.submit(i)))
+        assert await asyncio.gather(*queued) == [1, 2, 3, 4, 5]
+        elapsed = time.perf_counter() - started
+    finally:
+        await batcher.stop()
+    assert passes == [[0], [1, 2, 3, 4, 5]]
+    assert elapsed < 2.0, f"the batch waited {elapsed:.3f} s after arrivals stopped"
+
+
+async def test_without_a_linger_gap_a_partial_batch_waits_max_wait() -> None:
+    gate, passes, record = _gated_recorder()
+    batcher = DynamicBatcher(record, name="nogap", max_batch_size=32, max_wait_ms=300)
+    try:
+        queued = await _partial_batch_after_a_held_pass(batcher, gate)
+        started = time.perf_counter()
+        assert await asyncio.gather(*queued) == [1, 2]
+        elapsed = time.perf_counter() - started
+    finally:
+        await batcher.stop()
+    assert passes == [[0], [1, 2]]
+    assert elapsed > 0.2, f"the partial batch left after {elapsed:.3f} s, before max_wait"

@@ -16,6 +16,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from subgraphs.nlu.app import create_app
+from subgraphs.nlu.service import NLUService
 from subgraphs.nlu.settings import NLUSettings
 from subgraphs.nlu.startup import process_age_s
 from tests.helpers.nlu_http import ENTITIES, UNDERSTAND, gql, serving
@@ -91,6 +92,15 @@ async def test_batching_off_serves_one_request_per_forward_pass(
         body = await gql(client, ENTITIES, reps=_turns(10))
         assert "errors" not in body and len(body["data"]["_entities"]) == 10
         assert batcher.passes - passes == 10
+
+
+def test_the_linger_settings_reach_the_batcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    lingering = NLUService(NLUSettings()).batcher
+    assert (lingering.max_wait_s, lingering.linger_gap_s) == (0.010, 0.0015)
+    monkeypatch.setenv("CHORUS_NLU_MAX_WAIT_MS", "2")
+    monkeypatch.setenv("CHORUS_NLU_LINGER_GAP_MS", "0")
+    previous = NLUService(NLUSettings()).batcher
+    assert (previous.max_wait_s, previous.linger_gap_s) == (0.002, None)
 
 
 async def test_a_full_queue_answers_overloaded(concierge_model: Any) -> None:
