@@ -16,8 +16,8 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from router.errors import SubgraphTimeout, SubgraphUnreachable
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 from router.settings.traffic import BreakerSettings
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["BreakerLayer", "BreakerState", "CircuitBreaker", "CircuitOpen"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from router.planner.plan import OperationKind
+from router.plugins.transport import SubgraphRequest, Transport
 from router.subgraph_call.decode import decode
-from router.subgraph_call.transport import SubgraphRequest, Transport
 
 __all__ = ["SubgraphClient"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["ConcurrencyLayer"]
 

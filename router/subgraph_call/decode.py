@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 
 from router.errors import SubgraphBadResponse
+from router.plugins.transport import RawResponse
 from router.subgraph_call.sanitize import sanitize_errors
-from router.subgraph_call.transport import RawResponse
 
 __all__ = ["decode"]
 

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["DedupLayer", "InFlight"]
 

@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Mapping
 
 from router.context import current_request
 from router.plugins import Plugin
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 from router.settings.traffic import FORBIDDEN_HEADERS, HeaderRule, HeaderSettings
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["HeaderPropagation", "HeaderPropagationPlugin", "HeadersLayer"]
 

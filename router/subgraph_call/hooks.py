@@ -15,8 +15,8 @@ import orjson
 
 from router.context import current_request
 from router.plugins import Reject, SubgraphRequestContext, SubgraphResponseContext
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 from router.subgraph_call.decode import decode
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["HooksLayer"]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 
 from router.plugins import Plugin
+from router.plugins.transport import RawResponse, Transport
 from router.settings import RouterSettings
 from router.settings.traffic import SubgraphTraffic
 from router.subgraph_call.breaker import BreakerLayer, CircuitBreaker
@@ -26,7 +27,6 @@ from router.subgraph_call.concurrency import ConcurrencyLayer
 from router.subgraph_call.dedup import DedupLayer, InFlight
 from router.subgraph_call.retry import RetryBudget, RetryLayer
 from router.subgraph_call.timeout import TimeoutLayer
-from router.subgraph_call.transport import RawResponse, Transport
 
 __all__ = ["SubgraphPolicy", "TrafficPolicyPlugin"]
 

@@ -27,12 +27,13 @@ from collections.abc import Callable
 import httpx
 
 from router.plugins import PluginChain
+from router.plugins.transport import Transport
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
 from router.subgraph_call.headers import HeaderPropagationPlugin
 from router.subgraph_call.hooks import HooksLayer
 from router.subgraph_call.policy import SubgraphPolicy, TrafficPolicyPlugin
-from router.subgraph_call.transport import Http1Transport, HttpxTransport, Transport
+from router.subgraph_call.transport import Http1Transport, HttpxTransport
 
 __all__ = ["SubgraphClients", "TransportFactory"]
 

@@ -24,9 +24,9 @@ from email.utils import parsedate_to_datetime
 
 from router.deadline import remaining
 from router.errors import SubgraphError, SubgraphTimeout, SubgraphUnreachable
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 from router.settings.traffic import RetrySettings
 from router.subgraph_call.breaker import CircuitOpen
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["RetryBudget", "RetryLayer", "backoff_delay", "retry_after"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from router.deadline import within
 from router.errors import SubgraphTimeout
-from router.subgraph_call.transport import Layer, RawResponse, SubgraphRequest, Transport
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 
 __all__ = ["TimeoutLayer"]
 

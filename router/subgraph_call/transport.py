@@ -10,8 +10,8 @@ differ in that innermost transport only.
 
 The types of the stack (`Transport`, `Layer`, `SubgraphRequest`,
 `RawResponse`) live in `router/plugins/transport.py`, below the stages, so a
-plugin can wrap a transport (`Plugin.subgraph_transport`); they are re-exported
-here.
+plugin can wrap a transport (`Plugin.subgraph_transport`); the layers import them
+from there.
 """
 
 from __future__ import annotations
@@ -22,17 +22,10 @@ import httpx
 
 from router import telemetry
 from router.errors import SubgraphBadResponse, SubgraphTimeout, SubgraphUnreachable
-from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
+from router.plugins.transport import RawResponse, SubgraphRequest
 from router.subgraph_call.http1 import ConnectionPool, ResponseTooLarge
 
-__all__ = [
-    "Http1Transport",
-    "HttpxTransport",
-    "Layer",
-    "RawResponse",
-    "SubgraphRequest",
-    "Transport",
-]
+__all__ = ["Http1Transport", "HttpxTransport"]
 
 
 class Http1Transport:

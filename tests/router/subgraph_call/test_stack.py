@@ -15,6 +15,7 @@ import pytest
 
 from router.context import RequestContext, current_request
 from router.plugins import Plugin, PluginChain, SubgraphRequestContext, SubgraphResponseContext
+from router.plugins.transport import Layer, RawResponse, SubgraphRequest, Transport
 from router.settings import RouterSettings
 from router.subgraph_call.breaker import BreakerLayer
 from router.subgraph_call.concurrency import ConcurrencyLayer
@@ -24,14 +25,7 @@ from router.subgraph_call.hooks import HooksLayer
 from router.subgraph_call.registry import SubgraphClients
 from router.subgraph_call.retry import RetryLayer
 from router.subgraph_call.timeout import TimeoutLayer
-from router.subgraph_call.transport import (
-    Http1Transport,
-    HttpxTransport,
-    Layer,
-    RawResponse,
-    SubgraphRequest,
-    Transport,
-)
+from router.subgraph_call.transport import Http1Transport, HttpxTransport
 
 OK = RawResponse(200, {}, b'{"data": {"x": 1}}')
 
