@@ -27,8 +27,8 @@ from router.http.graphiql import graphiql_page
 from router.http.request import HttpRequest
 from router.http.transports import respond
 from router.plugins import GraphQLOperation, HttpResponseContext
+from router.plugins.service import GraphQLResponse
 from router.request.pipeline import Router
-from router.request.response import GraphQLResponse
 
 __all__ = ["GraphQLHttp", "health_endpoint"]
 

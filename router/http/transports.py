@@ -31,8 +31,8 @@ from router.errors import ErrorCode, graphql_error
 from router.execution.prepared import PreparedRequest
 from router.execution.streams import stream_payloads
 from router.http.streaming import StreamResponse
+from router.plugins.service import GraphQLResponse
 from router.request.pipeline import Router
-from router.request.response import GraphQLResponse
 
 __all__ = ["MULTIPART_DEFER", "MULTIPART_SUBSCRIPTION", "respond"]
 

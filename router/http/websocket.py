@@ -36,8 +36,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from router.errors import ErrorCode, graphql_error
 from router.execution.streams import stream_payloads
 from router.execution.subscribe import Subscriber
+from router.plugins.service import GraphQLResponse
 from router.request.pipeline import Router
-from router.request.response import GraphQLResponse
 
 __all__ = ["PROTOCOL", "TransportSession", "graphql_ws_endpoint"]
 

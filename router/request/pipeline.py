@@ -44,11 +44,11 @@ from router.plugins import (
     PluginChain,
     Reject,
 )
+from router.plugins.service import GraphQLResponse
 from router.request.authorization.authorize import Authorizer, build_authorizer
 from router.request.documents import DocumentCache, with_defer
 from router.request.limits.documents import guarded_document_cache
 from router.request.request_telemetry import RequestTelemetryPlugin
-from router.request.response import GraphQLResponse
 from router.settings import RouterSettings
 from router.subgraph_call.client import SubgraphClient
 from router.subgraph_call.registry import SubgraphClients

@@ -37,9 +37,9 @@ from router.http.rest.operation import (
 )
 from router.http.rest.params import ParamError, read_param
 from router.plugins import GraphQLOperation, Reject
+from router.plugins.service import GraphQLResponse
 from router.request.persisted.manifest import Manifest
 from router.request.pipeline import Snapshot
-from router.request.response import GraphQLResponse
 
 __all__ = ["RestApi"]
 
