@@ -41,11 +41,6 @@ class _Sweeper:
         self.scopes: dict[_Scope, None] = {}
         self.handle: asyncio.TimerHandle | None = None
 
-    def add(self, scope: _Scope) -> None:
-        self.scopes[scope] = None
-        if self.handle is None:
-            self.handle = self.loop.call_later(RESOLUTION_S, self.sweep)
-
     def sweep(self) -> None:
         self.handle = None
         now = self.loop.time()
@@ -79,7 +74,8 @@ class _Scope:
         if task is None:
             raise RuntimeError("a deadline scope must be used inside a task")
         self._task = task
-        self._sweeper = _sweeper(task.get_loop())
+        loop = task.get_loop()
+        self._sweeper = _sweepers.get(loop) or _sweeper(loop)
         self.when = self._sweeper.loop.time() + seconds
         self._expired = False
         self._cancelling = 0
@@ -87,7 +83,10 @@ class _Scope:
 
     def __enter__(self) -> _Scope:
         self._cancelling = self._task.cancelling()
-        self._sweeper.add(self)
+        sweeper = self._sweeper
+        sweeper.scopes[self] = None  # opened twice per request: no call to add it
+        if sweeper.handle is None:
+            sweeper.handle = sweeper.loop.call_later(RESOLUTION_S, sweeper.sweep)
         if _deadline.get() == math.inf:  # the outermost scope: the request's deadline
             self._token = _deadline.set(self.when)
         return self

@@ -20,7 +20,7 @@ A subscription has no deadline: it lasts as long as its events do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Mapping
 from typing import Any
 
 import orjson
@@ -108,7 +108,7 @@ def _payloads(
     return _bounded(payloads, deadline, prepared.incremental)
 
 
-async def respond(
+def respond(
     router: Router,
     accept: str,
     query: Any,
@@ -117,26 +117,32 @@ async def respond(
     *,
     allow_mutation: bool = True,
     deadline: float | None = None,
-) -> Response | GraphQLResponse:
+) -> Awaitable[Response | GraphQLResponse]:
     """A streamed `Response`, or a `GraphQLResponse` for the JSON endpoint to send.
 
     `deadline` (loop time) is the request's router deadline, which a streamed query or
-    mutation keeps after this returns.
+    mutation keeps after this returns. A plain JSON answer is the router's own coroutine
+    (no frame of this one around it: this is every request's path).
     """
     accept = accept.lower()
-    sse = "text/event-stream" in accept
-    multipart = "multipart/mixed" in accept
-    if not sse and not multipart:
-        return await router.execute(
-            query,
-            operation_name,
-            variables,
-            allow_mutation=allow_mutation,
-        )
+    if "text/event-stream" not in accept and "multipart/mixed" not in accept:
+        return router.execute(query, operation_name, variables, allow_mutation=allow_mutation)
+    return _streamed(router, accept, query, operation_name, variables, allow_mutation, deadline)
+
+
+async def _streamed(
+    router: Router,
+    accept: str,
+    query: Any,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    allow_mutation: bool,
+    deadline: float | None,
+) -> Response | GraphQLResponse:
     prepared = await router.prepare(query, operation_name, variables, allow_mutation=allow_mutation)
     if isinstance(prepared, GraphQLResponse):
         return prepared
-    if sse:
+    if "text/event-stream" in accept:
         payloads = _payloads(prepared, deadline)
         return StreamResponse(
             _sse(payloads), "text/event-stream", headers=_NO_CACHE, keepalive=b":\n\n"

@@ -162,7 +162,8 @@ class Router:
                 ErrorCode.DEFER_BAD_HEADER,
                 406,
             )
-        return await self.run(prepared)
+        body = await execute_prepared(prepared)  # `run`, without its frame on every request
+        return GraphQLResponse(200, body, operation_type=prepared.operation.operation.value)
 
     async def prepare(
         self,
@@ -178,7 +179,7 @@ class Router:
         hooks once it is planned; a `Reject` from either is the operation's answer.
         """
         snap = self.snapshot
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(query, str) or not query or query.isspace():
             return _bad("request has no query", ErrorCode.BAD_REQUEST)
         if len(query) > self.settings.max_query_bytes:
             return _bad("query is too large", ErrorCode.BAD_REQUEST)

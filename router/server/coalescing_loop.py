@@ -11,8 +11,9 @@ than that iteration.
 
 It is plugged in through public API only: uvicorn's `loop=` option takes an
 event-loop factory by import string, and asyncio's `create_server` contract
-(a protocol factory, protocols that get their transport in `connection_made`)
-is all the wrapping relies on; uvicorn's protocols are never imported.
+(a protocol factory, protocols that get their transport in `connection_made`,
+transports whose `set_protocol` hands the connection to another protocol) is
+all the wrapping relies on; uvicorn's protocols are never imported.
 
     uvicorn.run(app, loop=LOOP, http="httptools", ...)
 """
@@ -25,8 +26,7 @@ from typing import Any
 
 import uvloop
 
-from router.server.forwarding import ForwardingProtocol
-from router.server.head_guard import HeadGuard, current_limits
+from router.server.head_guard import HeadGuard, HeadLimits, current_limits
 
 __all__ = ["LOOP", "CoalescingLoop"]
 
@@ -78,25 +78,40 @@ class _CoalescingTransport:
         return getattr(self._transport, name)
 
 
-class _CoalescingProtocol(ForwardingProtocol):
-    """Gives the server's own protocol a coalescing transport and forwards every event to it."""
+class _Connecting(asyncio.Protocol):
+    """The protocol a new connection starts with, for `connection_made` only.
 
-    __slots__ = ("_loop",)
+    It gives the server's own protocol a coalescing transport, then steps aside with the
+    transport's public `set_protocol`: every later event goes straight to the server's
+    protocol (or to the head guard in front of it), with no forwarding frame per read.
+    """
 
-    def __init__(self, inner: asyncio.Protocol, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(inner)
+    __slots__ = ("_inner", "_limits", "_loop")
+
+    def __init__(
+        self, inner: asyncio.Protocol, loop: asyncio.AbstractEventLoop, limits: HeadLimits | None
+    ) -> None:
+        self._inner = inner
         self._loop = loop
+        self._limits = limits
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        coalescing = _CoalescingTransport(transport, self._loop)  # type: ignore[arg-type]
-        self._inner.connection_made(coalescing)  # type: ignore[arg-type]
+        inner, limits = self._inner, self._limits
+        if limits is None:
+            transport.set_protocol(inner)
+        else:
+            guard = HeadGuard(inner, limits, self._loop)
+            transport.set_protocol(guard)
+            guard.attach(transport)
+        inner.connection_made(_CoalescingTransport(transport, self._loop))  # type: ignore[arg-type]
 
 
 class CoalescingLoop(uvloop.Loop):
     """uvloop, whose TCP servers hand their protocols coalescing transports.
 
     With request-head limits configured (`head_guard.configure`, before the server is
-    created), each connection is also guarded by a `HeadGuard` in front of the protocol.
+    created), each connection is also guarded by a `HeadGuard` in front of the protocol:
+    it sees the reads, the server's protocol sees them after it.
     """
 
     async def create_server(  # type: ignore[override]
@@ -110,7 +125,6 @@ class CoalescingLoop(uvloop.Loop):
                 protocol, asyncio.Protocol
             ):
                 return protocol  # only plain streaming protocols are wrapped
-            wrapped = _CoalescingProtocol(protocol, self)
-            return wrapped if limits is None else HeadGuard(wrapped, limits, self)
+            return _Connecting(protocol, self, limits)
 
         return await super().create_server(coalescing, *args, **kwargs)

@@ -85,7 +85,7 @@ def request_done(scope: Mapping[str, Any]) -> None:
     client = scope.get("client")
     if client is None or not GUARDED:
         return
-    guard = GUARDED.get((client[0], client[1]))
+    guard = GUARDED.get(tuple(client))  # uvicorn's `client` is the peer's (host, port)
     if guard is None:
         return
     if scope["type"] == "http":
@@ -134,6 +134,12 @@ class HeadGuard(ForwardingProtocol):
 
     # ------------------------------------------------------------- lifecycle
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.attach(transport)
+        self._inner.connection_made(transport)
+
+    def attach(self, transport: asyncio.BaseTransport) -> None:
+        """Start guarding `transport`'s connection (the inner protocol is told by the caller:
+        the router's loop hands it a coalescing transport instead)."""
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) >= 2:
@@ -141,7 +147,6 @@ class HeadGuard(ForwardingProtocol):
             GUARDED[self._key] = self
         self.restart()
         _sweeper(self._loop, self._limits).add(self)
-        self._inner.connection_made(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.forget()
@@ -173,8 +178,18 @@ class HeadGuard(ForwardingProtocol):
 
     # ------------------------------------------------------------------ data
     def data_received(self, data: bytes) -> None:
-        if self._reading and not self._count(data):
-            return
+        if self._reading:
+            end = data.find(_END) if self._bytes == 0 else -1
+            limits = self._limits
+            if (
+                end >= 0
+                and (limits.max_bytes is None or end <= limits.max_bytes)
+                and (limits.max_headers is None or data.count(b"\n", 0, end) <= limits.max_headers)
+            ):  # the usual read: a whole head within the limits, inline (no `_count` frame)
+                self._reading = False
+                self.since = None
+            elif not self._count(data):
+                return
         self._inner.data_received(data)
 
     def _count(self, data: bytes) -> bool:

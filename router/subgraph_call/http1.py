@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from router.subgraph_call.slots import Slots
+
 __all__ = ["ConnectionPool", "HTTPResponse", "ResponseTooLarge"]
 
 #: an idle connection older than this is checked for a close the loop has not seen yet
@@ -194,7 +196,7 @@ class ConnectionPool:
         self._max = max_connections
         self._idle_timeout = idle_timeout_s
         self._idle: list[_Connection] = []
-        self._slots = asyncio.Semaphore(max_connections)
+        self._slots = Slots(max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._ssl: ssl.SSLContext | None = None
@@ -254,7 +256,8 @@ class ConnectionPool:
         if loop is not self._loop:  # connections and waiters belong to one event loop
             self._rebind(loop)
         request = self._request(body, extra_headers)
-        await self._slots.acquire()
+        if (wait := self._slots.take()) is not None:
+            await wait
         conn: _Connection | None = None
         try:
             idle = self._idle
@@ -275,7 +278,7 @@ class ConnectionPool:
                 conn.close()
             raise
         finally:
-            self._slots.release()
+            self._slots.give_back()
         if conn.usable and not self._closed:
             conn.idle_since = loop.time()
             self._idle.append(conn)
@@ -286,7 +289,7 @@ class ConnectionPool:
     def _rebind(self, loop: asyncio.AbstractEventLoop) -> None:
         while self._idle:
             self._idle.pop().close()
-        self._slots = asyncio.Semaphore(self._max)
+        self._slots = Slots(self._max)
         self._loop = loop
 
     async def aclose(self) -> None:
