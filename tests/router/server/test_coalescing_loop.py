@@ -129,6 +129,8 @@ def test_the_loop_wraps_every_accepted_connection_of_a_server() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"ping")
         first = await reader.readexactly(9)
+        # the wrapper stepped aside after connection_made: reads go to the server's protocol
+        assert inner[0].transport.get_protocol() is inner[0]
         writer.close()
         await writer.wait_closed()
         server.close()
