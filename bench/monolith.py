@@ -44,6 +44,7 @@ from subgraphs.generation.generator import served_generator
 from subgraphs.generation.runtime import GenerationRuntime
 from subgraphs.generation.service import turn_seed
 from subgraphs.generation.settings import GenerationSettings
+from subgraphs.kit.heap import tune_heap
 from subgraphs.nlu.service import NLUService
 
 STEPS = ("say_db", "nlu", "policy_db", "reply")
@@ -87,6 +88,7 @@ class Monolith:
         await self.nlu.start()
         await self.dialogue.start()
         await self.generation.start()
+        await tune_heap()  # as the kit does in every subgraph process once it is ready
 
     async def stop(self) -> None:
         await self.generation.stop()

@@ -22,6 +22,10 @@ PG_URL = os.environ.get(
     "CHORUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REPO = Path(__file__).resolve().parent.parent
+# The test process starts many subgraph apps, and each would freeze the heap once ready
+# (subgraphs/kit/heap.py), keeping cyclic garbage of earlier tests out of the collector's
+# reach; tests/subgraphs/kit/test_heap.py turns it on where it is the subject.
+os.environ.setdefault("CHORUS_GC_FREEZE", "0")
 SHARED = REPO.parent / "shared"
 
 

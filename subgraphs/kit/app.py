@@ -31,6 +31,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from observability import configure_logging, configure_tracing, tracing_enabled
 from subgraphs.kit.access_log import AccessLogMiddleware
+from subgraphs.kit.heap import tune_heap
 from subgraphs.kit.lean_graphql import LeanGraphQL, LeanRoute
 from subgraphs.kit.metrics import metrics_endpoint
 from subgraphs.kit.query_cache import is_query_cache, query_cache
@@ -133,7 +134,8 @@ def create_app(
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ValueError(f"subgraph {name} declares a served model twice: {names}")
-    readiness = Readiness(name, [*(m.start for m in models), *on_startup], gates=models)
+    # the heap is tuned last, once the models and the start-up hooks have loaded theirs
+    readiness = Readiness(name, [*(m.start for m in models), *on_startup, tune_heap], gates=models)
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "subgraph": name})

@@ -9,7 +9,6 @@ model is in memory.
 
 from __future__ import annotations
 
-import gc
 import logging
 
 from models.batching import DynamicBatcher
@@ -71,18 +70,7 @@ class NLUService:
         return model
 
     async def start(self) -> None:
-        """Once the model is in memory (the kit loaded it first): tune gc, log ready time."""
-        if self.settings.gc_freeze:
-            # Move everything alive now (modules, weights, schema) out of the collector's
-            # reach: a full collection over it stalled the event loop up to 160 ms under
-            # load, which is what /health saw as its p99 (bench/inference.md).
-            gc.collect()
-            gc.freeze()
-        if self.settings.gc_young_threshold:
-            # A request allocates a few thousand short-lived objects, nearly all freed by
-            # reference counting; at CPython's threshold (700) young collections ran every
-            # request or so and took ~3 % of the loop's instructions (bench/inference.md).
-            gc.set_threshold(self.settings.gc_young_threshold, *gc.get_threshold()[1:])
+        """Once the model is in memory (the kit loaded it first): log the ready time."""
         self.ready_after_start_s = process_age_s()
         model = self.model
         log.info(

@@ -44,15 +44,6 @@ class NLUSettings(BaseSettings):
         "(0: it waits the whole max_wait_ms)",
     )
     max_queue: int = Field(1024, ge=1, description="requests waiting beyond this answer OVERLOADED")
-    gc_freeze: bool = Field(
-        True, description="freeze the start-up heap out of the garbage collector once ready"
-    )
-    gc_young_threshold: int = Field(
-        20_000,
-        ge=0,
-        description="allocations between young-generation collections once ready "
-        "(0: keep CPython's 700); fewer collections, less event-loop CPU per request",
-    )
     fallback_threshold: float | None = Field(
         None, ge=0, le=1, description="override the model's fallback confidence threshold"
     )
