@@ -145,10 +145,15 @@ class TurnHead:
     async def resolve_reference(
         cls, info: Info, id: strawberry.ID, understanding: Any = None, **_: Any
     ) -> Any:
-        try:
-            view = await _service(info).store.turn(str(id))
-        except TurnNotFound:
-            raise user_error(f"unknown turn {id!r}", "NOT_FOUND") from None
+        store = _service(info).store
+        # with an understanding the router asks for the action: the turn `say` just
+        # returned here is as good as a read (`DialogueStore.said`)
+        view = store.said(str(id)) if understanding is not None else None
+        if view is None:
+            try:
+                view = await store.turn(str(id))
+            except TurnNotFound:
+                raise user_error(f"unknown turn {id!r}", "NOT_FOUND") from None
         return cls.of(view, understanding)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time as clock_time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -40,6 +41,8 @@ from .tracker import ActionRecord, DialogueState, UnderstandingIn
 from .views import ConversationView, TurnView, aware, turn_view
 
 LISTEN = "action_listen"
+#: pending turns `DialogueStore.said` keeps for the action request that follows `say`
+_SAID_KEPT = 1024
 
 
 class ConversationNotFound(LookupError):
@@ -84,6 +87,8 @@ class DialogueStore:
         self.poll_interval = poll_interval
         self.clock = clock
         self.signals = TurnSignals()
+        #: turns `say` appended here lately, until their action is asked for (`said`)
+        self._said: OrderedDict[str, TurnView] = OrderedDict()
 
     # -- writes -----------------------------------------------------------
 
@@ -128,7 +133,22 @@ class DialogueStore:
                     created_at=now,
                 )
             )
-        return TurnView(turn_id, conversation_id, index, text, PENDING, now, None, None, None, [])
+        view = TurnView(turn_id, conversation_id, index, text, PENDING, now, None, None, None, [])
+        self._said[turn_id] = view
+        if len(self._said) > _SAID_KEPT:
+            self._said.popitem(last=False)
+        return view
+
+    def said(self, turn_id: str) -> TurnView | None:
+        """The pending turn `say` returned in this process, handed out once; None: read it.
+
+        The router asks for a turn's action in a second request, moments after `say`;
+        `resolve_action` needs only the turn's immutable head (id, conversation, index)
+        and re-reads the settled turn itself, so reading the pending turn first would
+        be one statement and one pooled connection a turn for nothing. Another replica,
+        or a turn said long ago, misses and reads.
+        """
+        return self._said.pop(turn_id, None)
 
     async def resolve_action(
         self, turn_id: str, understanding: UnderstandingIn, *, turn: TurnView | None = None

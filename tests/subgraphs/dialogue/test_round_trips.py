@@ -68,7 +68,7 @@ async def test_conversation_fields_read_the_conversation_once(dialogue_db_url: s
     await engine.dispose()
 
 
-async def test_the_action_entity_reads_its_turn_once_before_applying_it(
+async def test_the_action_entity_reads_only_the_settled_turn_after_say_here(
     dialogue_db_url: str,
 ) -> None:
     engine = create_engine(dialogue_db_url)
@@ -77,6 +77,28 @@ async def test_the_action_entity_reads_its_turn_once_before_applying_it(
         with statements(engine) as seen:
             turn = await client.action(said["id"], understanding("hi", "greet"))
         assert turn["action"]["name"] == "utter_greet"
+        # the pending turn `say` returned in this process is not read again: only the
+        # settled turn after the policy ran
+        assert _reads(seen, "dialogue_turns", "id") == 1, "\n".join(s[:90] for s in seen)
+    await engine.dispose()
+
+
+async def test_a_turn_said_at_another_replica_is_read_once_before_applying_it(
+    dialogue_db_url: str,
+) -> None:
+    engine = create_engine(dialogue_db_url)
+    async with (
+        dialogue_client(dialogue_db_url) as elsewhere,
+        dialogue_client(dialogue_db_url, engine=engine) as client,
+    ):
+        said = await elsewhere.say("hi")
+        with statements(engine) as seen:
+            turn = await client.action(said["id"], understanding("hi", "greet"))
+        assert turn["action"]["name"] == "utter_greet"
         # the entity's own read, then the settled turn after the policy ran
         assert _reads(seen, "dialogue_turns", "id") == 2, "\n".join(s[:90] for s in seen)
+        # and a second request for the same action reads the settled turn, once
+        with statements(engine) as again:
+            assert (await client.action(said["id"], understanding("hi", "greet")))["action"]
+        assert _reads(again, "dialogue_turns", "id") == 1, again
     await engine.dispose()
