@@ -1,6 +1,6 @@
 """Fixtures shared by the suites that run the router against the misbehaving shop server.
 
-A suite's conftest re-exports them (`from tests.helpers.hardening_fixtures import ...`).
+tests/router/conftest.py re-exports them (`from tests.helpers.hardening_fixtures import ...`).
 """
 
 from __future__ import annotations

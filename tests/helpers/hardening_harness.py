@@ -1,4 +1,6 @@
-"""Router harness for tests/hardening: the router in-process, its subgraphs on real sockets."""
+"""Router harness over the shop (tests/router/fixtures/shop.graphql): the router in-process,
+its subgraphs on real sockets.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import httpx
 
 from tests.helpers.hardening_server import SubgraphServer
 
-SHOP = (Path(__file__).resolve().parents[1] / "hardening" / "fixtures" / "shop.graphql").read_text()
+SHOP = (Path(__file__).resolve().parents[1] / "router" / "fixtures" / "shop.graphql").read_text()
 
 
 def shop_sdl(server: SubgraphServer, **urls: str) -> str:

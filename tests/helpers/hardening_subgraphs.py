@@ -1,4 +1,4 @@
-"""The two strawberry subgraphs behind tests/hardening/fixtures/shop.graphql.
+"""The two strawberry subgraphs behind tests/router/fixtures/shop.graphql.
 
 products: Query.products/product/me/version, Mutation.deleteProduct, Product.name/cost/related
 reviews:  Query.review/reviews, Mutation.addReview, Product.reviewCount (entity field)

@@ -1,4 +1,6 @@
-"""Fixtures for the plugin tests: the hardening shop's subgraphs on real sockets."""
+"""Fixtures for the plugin tests: routers built from a router.yaml over the shop's subgraphs
+(the `shop` fixture, on real sockets, comes from tests/router/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +13,11 @@ import yaml
 
 from router.server.app import create_router_app
 from router.settings import load_router_settings
-from tests.helpers.hardening_fixtures import shop
 from tests.helpers.hardening_harness import Harness, shop_sdl
 from tests.helpers.hardening_server import SubgraphServer
 from tests.helpers.plugin_harness import MakeConfiguredRouter
 
-__all__ = ["configured_router", "shop"]
+__all__ = ["configured_router"]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The hardening parts on their own: measuring, breaker, budget, buckets, dedup."""
+"""The subgraph-call parts on their own: circuit breaker, retry budget and back-off, dedup."""
 
 from __future__ import annotations
 
@@ -6,53 +6,11 @@ import asyncio
 import random
 
 import pytest
-from graphql import OperationDefinitionNode, parse
 
-from router.http.rate_limit import RateLimiter
-from router.request.limits.measure import fragments_of, measure_operation
-from router.settings.traffic import BreakerSettings, RateLimitSettings, RetrySettings
+from router.settings.traffic import BreakerSettings, RetrySettings
 from router.subgraph_call.breaker import CircuitBreaker
 from router.subgraph_call.dedup import InFlight
 from router.subgraph_call.retry import RetryBudget, backoff_delay
-
-
-def _measure(query: str, cap: int | None = None):  # type: ignore[no-untyped-def]
-    doc = parse(query)
-    op = next(d for d in doc.definitions if isinstance(d, OperationDefinitionNode))
-    return measure_operation(op, fragments_of(doc), cap)
-
-
-def test_measure_follows_apollo_counting_rules() -> None:
-    m = _measure("{ user { id name username: name } }")
-    assert (m.depth, m.height, m.aliases, m.root_fields) == (2, 4, 1, 1)
-    m = _measure("{ a: user { id } b: user { id } user { id } }")
-    assert (m.root_fields, m.height, m.aliases) == (3, 6, 2)
-    # fields merge within one selection set only
-    m = _measure("{ user { id } user { name } }")
-    assert (m.height, m.repeated_fields) == (3, 2)
-
-
-def test_measure_counts_a_reused_fragment_at_each_place() -> None:
-    q = "{ p { ...F r { ...F } } } fragment F on P { x: id name }"
-    m = _measure(q)
-    assert m.depth == 3
-    assert m.height == 1 + 2 + 1 + 2  # p, {x, name}, r, {x, name}
-    assert m.aliases == 2
-
-
-def test_measure_survives_cycles_and_unknown_fragments() -> None:
-    m = _measure(
-        "{ p { ...A ...Z } } fragment A on P { q { ...B } } fragment B on P { q { ...A } }"
-    )
-    assert m.depth >= 2 and not m.truncated
-
-
-def test_measure_stops_early_on_a_fragment_bomb() -> None:
-    frags = " ".join(
-        f"fragment F{i} on P {{ a {{ ...F{i + 1} }} b {{ ...F{i + 1} }} }}" for i in range(30)
-    )
-    m = _measure("{ ...F0 } " + frags + " fragment F30 on P { id }", cap=500)
-    assert m.truncated and m.height == 501
 
 
 def test_breaker_state_machine() -> None:
@@ -97,21 +55,6 @@ def test_retry_budget_and_backoff() -> None:
     rng = random.Random(1)
     delays = [backoff_delay(s, n, rng) for n in range(6)]
     assert all(0 <= d <= min(0.3, 0.1 * 2**n) for n, d in enumerate(delays))
-
-
-def test_rate_limiter_refills_and_evicts() -> None:
-    now = [0.0]
-    rl = RateLimiter(
-        RateLimitSettings(capacity=2, interval_s=2, max_clients=2), clock=lambda: now[0]
-    )
-    assert rl.acquire("a") is None and rl.acquire("a") is None
-    assert rl.acquire("a") == 1
-    now[0] += 1  # one token back
-    assert rl.acquire("a") is None
-    assert rl.acquire("a", 5) == 2  # never grantable: one interval
-    rl.acquire("b")
-    rl.acquire("c")  # evicts "a" (least recently used)
-    assert len(rl._buckets) == 2 and "a" not in rl._buckets
 
 
 class _Gated:
