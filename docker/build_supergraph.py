@@ -4,7 +4,7 @@ Each subgraph's SDL is read in-process (its app is built, not served, so no mode
 is loaded) through `_service { sdl }`, exactly what introspection of a running
 subgraph returns; the routing URLs come from docker/supergraph.yaml (the service
 names and ports of compose and Kubernetes alike). Run it after a subgraph's
-schema changes and commit the result (tests/deploy fails while it is stale):
+schema changes and commit the result (tests/docker fails while it is stale):
 
     .venv/bin/python docker/build_supergraph.py          # write
     .venv/bin/python docker/build_supergraph.py --check  # exit 1 when stale

@@ -1,4 +1,6 @@
-"""Shared fixtures: real databases (a throwaway PostgreSQL database per session, SQLite files)."""
+"""Shared fixtures: real databases (a throwaway PostgreSQL database per session, SQLite files),
+and one small NLU model trained on the concierge data (tests/models/nlu, tests/subgraphs/nlu and
+tests/chorus/test_nlu_cli.py share it)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -27,6 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 # reach; tests/subgraphs/kit/test_heap.py turns it on where it is the subject.
 os.environ.setdefault("CHORUS_GC_FREEZE", "0")
 SHARED = REPO.parent / "shared"
+# The NLU tests train and serve on one torch thread (concierge_model below, `chorus train nlu`).
+os.environ.setdefault("CHORUS_TORCH_THREADS", "1")
 
 
 # One tracer provider for the test process, recording in memory (nothing exported).
@@ -89,3 +94,29 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         return
     async with temporary_pg_database() as url:
         yield url
+
+
+# One real (small) training run on the shipped concierge data, shared by the NLU tests.
+CONCIERGE_NLU = REPO / "apps" / "concierge" / "data" / "nlu.yml"
+# Enough optimiser steps to learn the concierge intents with the real MiniLM,
+# few enough to keep the whole NLU suite well under a minute of CPU.
+TEST_STEPS = 90
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    path: Path
+    result: object  # models.nlu.training.TrainResult
+
+
+@pytest.fixture(scope="session")
+def concierge_model(tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
+    from models.nlu.training import TrainConfig, train_nlu
+    from models.nlu.yaml_format import load_training_yaml
+
+    data = load_training_yaml(CONCIERGE_NLU)
+    cfg = TrainConfig(epochs=20, max_steps=TEST_STEPS, seed=7, eval_each_epoch=False)
+    result = train_nlu(data, holdout=0.2, config=cfg, name="nlu-test", version="test-1")
+    path = tmp_path_factory.mktemp("nlu-model") / "test-1"
+    result.model.save(path, metrics=result.report.summary() if result.report else {})
+    return TrainedModel(path, result)

@@ -3,7 +3,7 @@
 Panel queries name metrics by catalogue key (`<<model_batch_size>>`), so a
 renamed metric is changed in one place: edit metrics.yaml, run this script
 (`python docker/observability/build_dashboard.py`), commit both files.
-`--check` exits 1 when the committed JSON is stale (tests/deploy runs the same
+`--check` exits 1 when the committed JSON is stale (tests/docker runs the same
 comparison).
 """
 

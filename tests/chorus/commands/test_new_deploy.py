@@ -1,4 +1,4 @@
-"""`chorus new subgraph` writes the deploy entries, and `tests/deploy` stays green after it.
+"""`chorus new subgraph` writes the deploy entries, and `tests/docker` stays green after it.
 
 The fast tests scaffold into a project holding this repository's chorus.yaml and
 docker/ files (the supergraph composition replaced by a stub); the slow one copies
@@ -239,7 +239,7 @@ def test_deploy_tests_stay_green_after_scaffolding(tmp_path: Path) -> None:
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/deploy",
+            "tests/docker",
             *generated[3:],
         ],
         cwd=copy,

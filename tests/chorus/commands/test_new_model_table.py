@@ -4,7 +4,7 @@ The fast tests check what is written (files, the `models:` entry, the migration
 history) in a project holding chorus.yaml and an empty subgraphs/ package. The
 slow one scaffolds into a copy of the repository and runs there what a team
 would: `chorus migrate`, `chorus train NAME` (a version is registered), the
-generated tests and `tests/deploy`.
+generated tests and `tests/docker`.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def test_a_model_and_table_subgraph_trains_and_stays_green(tmp_path: Path) -> No
         "-q",
         "-p",
         "no:cacheprovider",
-        "tests/deploy",
+        "tests/docker",
         *generated[2:],
         timeout=900,
     )

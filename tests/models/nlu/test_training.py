@@ -17,7 +17,7 @@ from models.nlu.training import TrainConfig, holdout_split, train_nlu
 from models.nlu.understanding import FALLBACK_INTENT
 from models.nlu.yaml_format import load_training_yaml
 
-CONCIERGE = Path(__file__).resolve().parents[2] / "apps" / "concierge" / "data" / "nlu.yml"
+CONCIERGE = Path(__file__).resolve().parents[3] / "apps" / "concierge" / "data" / "nlu.yml"
 
 
 def test_training_beats_the_majority_baseline(concierge_model: Any) -> None:

@@ -14,7 +14,7 @@ from models.nlu.model import NLUModel
 from models.nlu.tagging import encode
 from models.nlu.yaml_format import load_training_yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONCIERGE = REPO / "apps" / "concierge" / "data" / "nlu.yml"
 
 ODD = [

@@ -11,7 +11,7 @@ from models.nlu.examples import Span
 from models.nlu.snips import read_snips_split
 from models.nlu.yaml_format import TrainingDataError, parse_annotated, parse_training_yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 DOC = r"""
 version: "1"

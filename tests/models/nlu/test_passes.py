@@ -90,7 +90,7 @@ def test_precision_choice(concierge_model: Any) -> None:
         resolve_precision("fp8")
     if not bf16_supported():
         pytest.skip("this CPU has no native bfloat16")
-    concierge = Path(__file__).resolve().parents[2] / "apps" / "concierge" / "data" / "nlu.yml"
+    concierge = Path(__file__).resolve().parents[3] / "apps" / "concierge" / "data" / "nlu.yml"
 
     from models.nlu.yaml_format import load_training_yaml
 

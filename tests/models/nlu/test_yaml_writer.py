@@ -15,7 +15,7 @@ from models.nlu.yaml_format import (
     parse_training_yaml,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONCIERGE = REPO / "apps" / "concierge" / "data" / "nlu.yml"
 
 FIVE = Example("a table for five tonight", "book_table", (Span(12, 16, "party_size", "5"),))
