@@ -1,8 +1,9 @@
 """`ForwardingProtocol`: an asyncio protocol in front of the server's own, passing events on.
 
-The router's loop puts its connection wrappers (`coalescing_loop`, `head_guard`) in front
-of uvicorn's protocol through asyncio's protocol contract alone; each overrides only the
-events it looks at.
+The router's loop puts the head guard (`head_guard`) in front of uvicorn's protocol
+through asyncio's protocol contract alone; a subclass overrides only the events it looks
+at. (`coalescing_loop` needs no forwarder: it hands uvicorn's protocol its transport in
+`connection_made` and then steps aside with `set_protocol`.)
 """
 
 from __future__ import annotations
