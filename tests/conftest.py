@@ -1,6 +1,7 @@
 """Shared fixtures: real databases (a throwaway PostgreSQL database per session, SQLite files),
-and one small NLU model trained on the concierge data (tests/models/nlu, tests/subgraphs/nlu and
-tests/chorus/test_nlu_cli.py share it)."""
+one small NLU model trained on the concierge data (tests/models/nlu, tests/subgraphs/nlu and
+tests/chorus/test_nlu_cli.py share it), and one tiny generator trained on the generation fixture
+domain (tests/models/generation and tests/subgraphs/generation share it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
@@ -20,6 +22,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from observability import configure_tracing
+
+if TYPE_CHECKING:
+    from models.generation.templates import ResponseTemplates
+    from models.generation.training import TrainingConfig, TrainingResult
 
 PG_URL = os.environ.get(
     "CHORUS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -120,3 +126,46 @@ def concierge_model(tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
     path = tmp_path_factory.mktemp("nlu-model") / "test-1"
     result.model.save(path, metrics=result.report.summary() if result.report else {})
     return TrainedModel(path, result)
+
+
+# The generation fixture domain and one tiny generator trained on it, shared by the library's
+# tests (tests/models/generation) and the subgraph's (tests/subgraphs/generation). Defined here,
+# once: a session fixture defined in (or re-exported by) two conftest files trains twice.
+GENERATION_DOMAIN = REPO / "tests/subgraphs/generation/fixtures/concierge_domain.yml"
+
+
+@pytest.fixture(scope="session")
+def domain_path() -> Path:
+    return GENERATION_DOMAIN
+
+
+@pytest.fixture(scope="session")
+def tiny_config() -> TrainingConfig:
+    """Small enough to train in a few CPU seconds, big enough to learn the fixture domain."""
+    from models.generation.training import TrainingConfig
+
+    return TrainingConfig(
+        seed=0, max_steps=160, time_budget_s=60, n_layer=2, n_embd=64, n_head=2, vocab_size=400
+    )
+
+
+@pytest.fixture(scope="session")
+def fixture_templates() -> ResponseTemplates:
+    from models.generation.templates import ResponseTemplates
+
+    return ResponseTemplates.from_domain_file(GENERATION_DOMAIN)
+
+
+@pytest.fixture(scope="session")
+def trained_generator(
+    tmp_path_factory: pytest.TempPathFactory,
+    fixture_templates: ResponseTemplates,
+    tiny_config: TrainingConfig,
+) -> TrainingResult:
+    """A generator trained on the fixture domain, saved in its own directory."""
+    from models.generation.training import train_generator
+
+    out = tmp_path_factory.mktemp("generator") / "generation" / "v-test"
+    return train_generator(
+        fixture_templates, out, name="generation", version="v-test", config=tiny_config
+    )
