@@ -76,6 +76,9 @@ class Monolith:
         self.generator = served_generator(settings) if settings.generation_generative else None
         self.generation = GenerationRuntime(settings, self.generator)
         self.seconds = dict.fromkeys(STEPS, 0.0)
+        #: CPU of the whole process (all threads) during each step: per step only at c=1,
+        #: where no other turn runs meanwhile
+        self.cpu_seconds = dict.fromkeys(STEPS, 0.0)
         self.turns = 0
 
     async def start(self) -> None:
@@ -103,30 +106,34 @@ class Monolith:
         limit = self.dialogue.settings.max_text_length
         if len(text) > limit:
             raise BadTurn(f"text is {len(text)} characters long; the limit is {limit}")
-        seconds = self.seconds
-        began = time.perf_counter()
+        seconds, cpu = self.seconds, self.cpu_seconds
+        began, began_cpu = time.perf_counter(), time.process_time()
         try:
             turn = await self.dialogue.store.say(conversation_id, text)
         except ConversationNotFound:
             raise BadTurn(f"unknown conversation {conversation_id!r}") from None
-        said = time.perf_counter()
+        said, said_cpu = time.perf_counter(), time.process_time()
         understanding = await self.nlu.understand(text)
-        understood = time.perf_counter()
+        understood, understood_cpu = time.perf_counter(), time.process_time()
         view = await self.dialogue.store.resolve_action(
             turn.id, UnderstandingIn.model_validate(_understanding_json(understanding)), turn=turn
         )
-        decided = time.perf_counter()
+        decided, decided_cpu = time.perf_counter(), time.process_time()
         action = self._action(view)
         slots = {s["name"]: s["value"] for s in action["slots"]}
         request = ReplyRequest(
             action=action["name"], slots=slots, text=text, seed=turn_seed(turn.id)
         )
         reply = await self.generation.service.reply(turn.id, request)
-        replied = time.perf_counter()
+        replied, replied_cpu = time.perf_counter(), time.process_time()
         seconds["say_db"] += said - began
         seconds["nlu"] += understood - said
         seconds["policy_db"] += decided - understood
         seconds["reply"] += replied - decided
+        cpu["say_db"] += said_cpu - began_cpu
+        cpu["nlu"] += understood_cpu - said_cpu
+        cpu["policy_db"] += decided_cpu - understood_cpu
+        cpu["reply"] += replied_cpu - decided_cpu
         self.turns += 1
         model = reply.model
         return {
@@ -168,7 +175,13 @@ def create_app() -> Starlette:
 
     async def stats(_request: Request) -> Response:
         return Response(
-            orjson.dumps({"turns": monolith.turns, "seconds": monolith.seconds}),
+            orjson.dumps(
+                {
+                    "turns": monolith.turns,
+                    "seconds": monolith.seconds,
+                    "cpu_seconds": monolith.cpu_seconds,
+                }
+            ),
             media_type="application/json",
         )
 

@@ -811,7 +811,7 @@ def traced_breakdown(
     traced_env = {**env, "CHORUS_TRACES_EXPORTER": f"jsonl:{traces}"}
     server = start_federated(root / "traced", data, args.port, traced_env)
     played: dict[str, list[Sent]] = {"federated": [], "monolith": []}
-    steps: dict[str, Any] = {"turns": 0, "seconds": {}}
+    steps: dict[str, Any] = {"turns": 0, "seconds": {}, "cpu_seconds": {}}
     try:
         run_round(server, 1, 3.0, seed=99)  # warm-up, left out below
         time.sleep(0.5)
@@ -825,8 +825,9 @@ def traced_breakdown(
                 after = monolith.steps()
                 assert before is not None and after is not None
                 steps["turns"] += after["turns"] - before["turns"]
-                for k, v in after["seconds"].items():
-                    steps["seconds"][k] = steps["seconds"].get(k, 0.0) + v - before["seconds"][k]
+                for key in ("seconds", "cpu_seconds"):
+                    for k, v in after.get(key, {}).items():
+                        steps[key][k] = steps[key].get(k, 0.0) + v - before[key][k]
         time.sleep(1.0)  # the last spans reach their files
     finally:
         server.stop()

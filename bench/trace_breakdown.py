@@ -147,6 +147,11 @@ def render_breakdown(result: dict[str, Any]) -> str:
     rows = result["rows"]
     mono = result.get("monolith_steps")
     per_turn = {k: v * 1000 / mono["turns"] for k, v in mono["seconds"].items()} if mono else {}
+    cpu_per_turn = (
+        {k: v * 1000 / mono["turns"] for k, v in mono.get("cpu_seconds", {}).items()}
+        if mono
+        else {}
+    )
 
     def parts(label: str) -> str:
         inside = [
@@ -190,6 +195,15 @@ def render_breakdown(result: dict[str, Any]) -> str:
                 else "- |"
             )
         )
+    if cpu_per_turn:
+        by_step = ", ".join(f"{k} {v:.1f}" for k, v in cpu_per_turn.items())
+        lines += [
+            "",
+            f"Monolith CPU per turn by step (the whole process, every thread; c=1, so one turn "
+            f"at a time): {by_step} = {sum(cpu_per_turn.values()):.1f} ms. Set it beside the "
+            "federated processes' CPU per turn at c=1: dialogue = say_db + policy_db, "
+            "nlu = nlu, generation = reply.",
+        ]
     lines += [
         "",
         "HTTP: the fetch span less the subgraph's server span (both directions, client and "
