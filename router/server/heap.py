@@ -19,16 +19,23 @@ __all__ = ["YOUNG_THRESHOLD", "refreeze", "tune_for_serving"]
 YOUNG_THRESHOLD = 20_000
 
 
-def tune_for_serving() -> None:
-    """Call once the app is built, just before serving (not in tests' processes)."""
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+def tune_for_serving(young_threshold: int = YOUNG_THRESHOLD, *, freeze: bool = True) -> None:
+    """Call once the app is built, just before serving (not in tests' processes).
+
+    The kit's subgraphs call it too, once their models have loaded (`subgraphs/kit/heap.py`,
+    with their environment's settings); `young_threshold=0` keeps CPython's.
+    """
+    if freeze:
+        gc.collect()
+        gc.freeze()
+    if young_threshold:
+        _, older, oldest = gc.get_threshold()
+        gc.set_threshold(young_threshold, older, oldest)
 
 
 def refreeze() -> None:
-    """After a supergraph reload: let the old snapshot be collected, freeze the new one."""
+    """After a supergraph reload or a model swap: let what was replaced be collected (its
+    reference cycles too), freeze what serves now. Nothing when the heap is not frozen."""
     if gc.get_freeze_count() == 0:
         return
     gc.unfreeze()

@@ -11,16 +11,19 @@ hooks are done, the kit moves everything alive out of the collector's reach
     CHORUS_GC_FREEZE=0              keep the start-up heap under the collector
     CHORUS_GC_YOUNG_THRESHOLD=700   CPython's own threshold (0 also keeps it)
 
-Frozen objects are still freed when their last reference goes (a replaced model
-version's weights are); only reference cycles among them would outlive a swap.
+Frozen objects are still freed when their last reference goes; a served model's swap
+to a new version refreezes (`refreeze`), so reference cycles among the replaced
+version's objects are collected too. The collector calls are the router's
+(`router/server/heap.py`): the kit reads its settings from the environment.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 
-__all__ = ["FREEZE_ENV", "YOUNG_THRESHOLD_ENV", "tune_heap"]
+from router.server.heap import refreeze, tune_for_serving
+
+__all__ = ["FREEZE_ENV", "YOUNG_THRESHOLD_ENV", "refreeze", "tune_heap"]
 
 FREEZE_ENV = "CHORUS_GC_FREEZE"
 YOUNG_THRESHOLD_ENV = "CHORUS_GC_YOUNG_THRESHOLD"
@@ -43,8 +46,4 @@ def _young_threshold() -> int:
 async def tune_heap() -> None:
     """The kit's last start-up hook: freeze the heap, raise the young threshold."""
     threshold = _young_threshold()
-    if os.environ.get(FREEZE_ENV, "1").strip() != "0":
-        gc.collect()
-        gc.freeze()
-    if threshold:
-        gc.set_threshold(threshold, *gc.get_threshold()[1:])
+    tune_for_serving(threshold, freeze=os.environ.get(FREEZE_ENV, "1").strip() != "0")

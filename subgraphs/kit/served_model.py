@@ -34,6 +34,7 @@ from subgraphs.kit.artifacts import (
     poll_interval,
 )
 from subgraphs.kit.errors import ModelNotReady, ModelOverloaded
+from subgraphs.kit.heap import refreeze
 from subgraphs.kit.types import ModelRef
 
 log = logging.getLogger("chorus.kit")
@@ -272,6 +273,7 @@ class ServedModel(Generic[M, In, Out]):
 
             await self.batcher.between_batches(swap)
             self._error = None
+            refreeze()  # the replaced version's objects, cycles included, can go
         log.info(
             "serving model %s version %s from %s (loaded in %.2f s)",
             self.name,
