@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main"]
+__all__ = ["callgrind_instructions", "main", "parse_variant"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,7 +130,7 @@ def _worker(args: argparse.Namespace) -> None:
         print(json.dumps(runner.run(run())))
 
 
-def _instructions(profile: Path) -> int:
+def callgrind_instructions(profile: Path) -> int:
     """The instruction total of a callgrind profile part."""
     for line in profile.read_text().splitlines():
         if line.startswith(("summary:", "totals:")):
@@ -138,7 +138,7 @@ def _instructions(profile: Path) -> int:
     raise SystemExit(f"no totals in {profile}")
 
 
-def _variant(spec: str) -> tuple[str, Path, str]:
+def parse_variant(spec: str) -> tuple[str, Path, str]:
     name, _, rest = spec.partition("=")
     path, _, transport = rest.partition(":")
     return name, Path(path).resolve(), transport or "pool"
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         _worker(args)
         return
-    variants = [_variant(v) for v in args.variant] or [("ours", REPO, "pool")]
+    variants = [parse_variant(v) for v in args.variant] or [("ours", REPO, "pool")]
     if not port_free(args.port):
         raise SystemExit(f"port {args.port} in use (pick another --port)")
     url = f"http://127.0.0.1:{args.port}"
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
                     raise SystemExit(f"{name} failed:\n{out.stderr[-3000:]}{out.stdout[-500:]}")
                 got = json.loads(out.stdout.strip().splitlines()[-1])
                 value = (
-                    _instructions(Path(f"{prefix}.2")) / args.requests
+                    callgrind_instructions(Path(f"{prefix}.2")) / args.requests
                     if args.callgrind
                     else got["cpu_us"]
                 )

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.router.inprocess import _instructions, _variant
+from bench.router.inprocess import callgrind_instructions, parse_variant
 from bench.router.load import run_wrk
 from bench.router.procs import Proc, port_free
 from bench.router.queries import QUERIES, supergraph_sdl
@@ -69,7 +69,7 @@ def _measure(
         parts = sorted(work.glob(f"callgrind.{name}.*"), key=lambda p: p.stat().st_mtime)
         if not parts:
             raise SystemExit(f"{name}: no callgrind dump in {work}")
-        return _instructions(parts[-1]) / got.requests
+        return callgrind_instructions(parts[-1]) / got.requests
     finally:
         router.stop()
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--wrk-cpu", default="1")
     p.add_argument("--subgraphs-cpu", default="1")
     args = p.parse_args(argv)
-    variants = [_variant(v)[:2] for v in args.variant] or [("ours", Path.cwd())]
+    variants = [parse_variant(v)[:2] for v in args.variant] or [("ours", Path.cwd())]
     for port in (args.port, args.router_port):
         if not port_free(port):
             raise SystemExit(f"port {port} in use")
