@@ -491,6 +491,9 @@ def run_round(server: Server, concurrency: int, seconds: float, seed: int) -> Ro
             "seconds": {
                 k: v - steps_before["seconds"][k] for k, v in steps_after["seconds"].items()
             },
+            "cpu_seconds": {
+                k: v - steps_before["cpu_seconds"][k] for k, v in steps_after["cpu_seconds"].items()
+            },
         }
     return RoundResult(
         server=server.name,
@@ -586,6 +589,7 @@ def summarise(results: list[RoundResult]) -> dict[tuple[str, int], dict[str, Any
             "rate": len(ok) / sum(r.seconds for r in rounds),
             "rates": [r.rate for r in rounds],
             "p50": percentile(latencies, 0.5),
+            "deciles": [percentile(latencies, q / 10) for q in range(1, 10)],
             "p90": percentile(latencies, 0.9),
             "p99": percentile(latencies, 0.99),
             "errors": sum(r.errors for r in rounds),
@@ -597,8 +601,22 @@ def summarise(results: list[RoundResult]) -> dict[tuple[str, int], dict[str, Any
                 for model in rounds[0].batch_mean
             },
             "load": [round(r.load, 1) for r in rounds],
+            "step_cpu_ms": step_cpu_ms(rounds) if key[1] == 1 else None,
         }
     return cells
+
+
+def step_cpu_ms(rounds: list[RoundResult]) -> dict[str, float] | None:
+    """The monolith's CPU per turn by step over `rounds` (at c=1 a step's process CPU is the
+    step's own: one turn runs at a time), None for the federated stack."""
+    steps = [r.steps for r in rounds if r.steps]
+    turns = sum(s["turns"] for s in steps)
+    if not turns:
+        return None
+    return {
+        name: sum(s["cpu_seconds"][name] for s in steps) * 1000 / turns
+        for name in steps[0]["cpu_seconds"]
+    }
 
 
 def render(cells: dict[tuple[str, int], dict[str, Any]], audits: dict[str, Audit]) -> str:
@@ -610,6 +628,11 @@ def render(cells: dict[tuple[str, int], dict[str, Any]], audits: dict[str, Audit
     for (server, c), cell in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         cpu = ", ".join(f"{k} {v:.1f}" for k, v in cell["cpu_ms"].items())
         total = sum(cell["cpu_ms"].values())
+        if cell.get("step_cpu_ms"):  # the monolith at c=1: its steps, and the rest
+            steps = cell["step_cpu_ms"]
+            rest = total - sum(steps.values())
+            cpu += " (" + ", ".join(f"{k} {v:.1f}" for k, v in steps.items())
+            cpu += f", outside the steps {rest:.1f})"
         rates = "/".join(f"{r:.1f}" for r in cell["rates"])
         lines.append(
             f"| {c} | {server} | {cell['rate']:.1f} ({rates}) | {cell['p50']:.1f} "
@@ -648,6 +671,11 @@ def goals(cells: dict[tuple[str, int], dict[str, Any]], audits: dict[str, Audit]
             f"{mono['p50']:.1f}; goal <= +{GOAL_P50_MS} ms): "
             f"{'met' if diff <= GOAL_P50_MS else 'MISSED'}"
         )
+        # A turn's latency is bimodal (template replies, generated ones): the p50 sits at the
+        # edge of the fast mode, so the gap at every decile shows whether it is the median's
+        deciles = zip(fed["deciles"], mono["deciles"], strict=True)
+        gaps = ", ".join(f"{f - m:+.1f}" for f, m in deciles)
+        out.append(f"c=1 gap at deciles 10..90 %: {gaps} ms")
     for c in sorted({c for _, c in cells}):
         fed, before = cells.get(("federated", c)), cells.get(("before", c))
         if fed and before:
