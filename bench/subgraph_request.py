@@ -2,6 +2,7 @@
 
     python -m bench.subgraph_request                        # 4 rounds of 1,000 requests a mode
     python -m bench.subgraph_request --evict-mb 64 --rounds 6
+    python -m bench.subgraph_request --no-access-log        # what the access log line costs
     python -m bench.subgraph_request --profile entities     # cProfile, warm
 
 The request is the NLU's `_entities` request for a turn's `understanding`, as the router
@@ -30,6 +31,7 @@ import asyncio
 import cProfile
 import gc
 import json
+import logging
 import os
 import pstats
 import statistics
@@ -171,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="requests a round")
     parser.add_argument("--rounds", type=int, default=4, help="rounds a mode (alternating)")
     parser.add_argument("--evict-mb", type=int, default=64, help="memory read before a request")
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="the kit's access log off (level WARNING)"
+    )
     parser.add_argument("--profile", choices=sorted(BODIES), help="cProfile one request kind")
     parser.add_argument("--sort", default="tottime", help="pstats sort key (--profile)")
     parser.add_argument("--limit", type=int, default=40, help="rows printed (--profile)")
@@ -185,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             configure_logging("nlu")
         finally:
             sys.stderr = stderr
+        if args.no_access_log:
+            logging.getLogger("chorus.access").setLevel(logging.WARNING)
         uvloop.run(run(args))
     return 0
 
