@@ -22,6 +22,7 @@ reproduces (see `lean_unsupported_reason`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -224,6 +225,11 @@ class LeanGraphQL:
         status = sub_response.status_code or 200
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
+        # One loop iteration before the work after the answer (a background task, the
+        # access log line, uvicorn's bookkeeping): on a server whose writes leave at the
+        # end of an iteration (`router.server.coalescing_loop`, which `chorus subgraph`
+        # serves on) the answer then goes out first (bench/subgraph_served.py).
+        await asyncio.sleep(0)
         if sub_response.background is not None:
             await sub_response.background()
 

@@ -450,3 +450,54 @@ def test_responses_encode_like_json_dumps() -> None:
 
     with pytest.raises(TypeError):
         encode_response({"data": {"o": Opaque(1)}})
+
+
+def test_the_answer_leaves_before_the_access_log_line() -> None:
+    """On a transport that sends a loop iteration's writes at its end (the coalescing loop
+    subgraphs are served on), the answer goes out before the work after it: the flush the
+    answer's write schedules runs before the access log line is written."""
+    app = create_app(_schema(), name="things")
+    events: list[str] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            events.append("logged")
+
+    async def call() -> None:
+        loop = asyncio.get_running_loop()
+        body = json.dumps({"query": '{ greet(name: "x") }'}).encode()
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":  # the coalescing write's flush
+                loop.call_soon(events.append, "flushed")
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json"), (b"host", b"t")],
+            "scheme": "http",
+            "server": ("t", 80),
+            "client": ("c", 1),
+            "http_version": "1.1",
+            "asgi": {"version": "3.0"},
+        }
+        await app(scope, receive, send)
+
+    access = logging.getLogger("chorus.access")
+    handler, level = Recorder(), access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        asyncio.run(call())
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    assert events == ["flushed", "logged"]
