@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from bench.router.procs import wait_ready
 
 
 def serve(port: int) -> None:
@@ -51,19 +52,6 @@ def serve(port: int) -> None:
         log_config=None,
         access_log=False,  # the kit logs one line per request
     )
-
-
-def wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server on port {port} exited ({server.returncode})")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server on port {port} did not start in {seconds:.0f} s")
 
 
 def request(connection: http.client.HTTPConnection, body: bytes) -> None:
@@ -112,7 +100,7 @@ def compare(
                 )
                 servers[name] = (port + i, server)
             for p, server in servers.values():
-                wait_ready(p, server)
+                wait_ready(f"http://127.0.0.1:{p}/ready", server, 60)
             names = list(variants)
             results: dict[str, list[float]] = {name: [] for name in names}
             print(f"load average {os.getloadavg()[0]:.2f}; {requests} requests a round")

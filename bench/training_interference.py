@@ -30,6 +30,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.router.procs import wait_ready
+
 REPO = Path(__file__).resolve().parents[1]
 QUERY = "query($text: String!) { understand(text: $text) { intent { name } model { version } } }"
 TEXTS = [
@@ -57,21 +59,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"port {port} not ready")
 
 
 def measure(url: str, seconds: float) -> dict[str, float]:
@@ -153,7 +140,7 @@ def main() -> None:
                 stderr=log,
             )
             processes.append(process)
-            _wait_ready(port, process)
+            wait_ready(f"http://127.0.0.1:{port}/ready", process)
         nlu = f"http://127.0.0.1:{nlu_port}/graphql"
         training = f"http://127.0.0.1:{training_port}/graphql"
         measure(nlu, 3)  # warm-up

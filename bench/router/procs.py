@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["Proc", "cpu_seconds", "port_free", "post_json"]
+__all__ = ["Proc", "cpu_seconds", "port_free", "post_json", "wait_ready"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -31,6 +31,22 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """Poll `url` until it answers 200; fail early if `process` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f} s")
 
 
 def _descendants(pid: int) -> list[int]:

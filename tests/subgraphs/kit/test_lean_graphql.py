@@ -342,6 +342,24 @@ def test_get_and_graphiql_stay_strawberrys(pair: Pair) -> None:
     assert _same(pair, "PUT", json=params).status_code == 405
 
 
+def _json_post_scope() -> dict[str, Any]:
+    """An ASGI scope for a JSON POST to /graphql, for tests that drive the app directly."""
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"t")],
+        "scheme": "http",
+        "server": ("t", 80),
+        "client": ("c", 1),
+        "http_version": "1.1",
+        "asgi": {"version": "3.0"},
+    }
+
+
 def test_a_body_in_chunks_and_a_replayed_body() -> None:
     """The lean path reads a body sent in several messages; a fallback gets it replayed."""
     app = create_app(_schema(), name="things")
@@ -359,21 +377,7 @@ def test_a_body_in_chunks_and_a_replayed_body() -> None:
         async def send(message: MutableMapping[str, Any]) -> None:
             sent.append(message)
 
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [(b"content-type", b"application/json"), (b"host", b"t")],
-            "scheme": "http",
-            "server": ("t", 80),
-            "client": ("c", 1),
-            "http_version": "1.1",
-            "asgi": {"version": "3.0"},
-        }
-        await app(scope, receive, send)
+        await app(_json_post_scope(), receive, send)
         return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
     body = json.dumps({"query": '{ greet(name: "chunked") }'}).encode()
@@ -475,21 +479,7 @@ def test_the_answer_leaves_before_the_access_log_line() -> None:
             if message["type"] == "http.response.start":  # the coalescing write's flush
                 loop.call_soon(events.append, "flushed")
 
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [(b"content-type", b"application/json"), (b"host", b"t")],
-            "scheme": "http",
-            "server": ("t", 80),
-            "client": ("c", 1),
-            "http_version": "1.1",
-            "asgi": {"version": "3.0"},
-        }
-        await app(scope, receive, send)
+        await app(_json_post_scope(), receive, send)
 
     access = logging.getLogger("chorus.access")
     handler, level = Recorder(), access.level
