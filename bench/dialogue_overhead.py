@@ -51,6 +51,7 @@ if str(REPO) not in sys.path:  # `python bench/dialogue_overhead.py` from anywhe
     sys.path.insert(0, str(REPO))
 
 import migrations  # noqa: E402
+from bench.asgi_caller import AsgiCaller  # noqa: E402
 from subgraphs.dialogue.app import create_app  # noqa: E402
 from subgraphs.dialogue.service import DialogueService  # noqa: E402
 from subgraphs.dialogue.settings import DialogueSettings  # noqa: E402
@@ -120,56 +121,6 @@ def scripts() -> list[Script]:
 def cpu_now() -> float:
     """Process CPU seconds, read without `time.process_time` (callgrind's dump marker)."""
     return time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID)
-
-
-class AsgiCaller:
-    """POSTs JSON bodies to an ASGI app in process, the way uvicorn hands it a request."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def post(self, body: bytes) -> dict[str, Any]:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [
-                (b"host", b"dialogue"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-            "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 4002),
-            "state": {},
-            "app": self.app,
-        }
-        sent = False
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # a disconnect never comes
-            raise AssertionError
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                assert message["status"] == 200, message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, send)
-        answer: dict[str, Any] = orjson.loads(b"".join(chunks))
-        assert "errors" not in answer, answer
-        return answer
 
 
 class Bench:

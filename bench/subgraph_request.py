@@ -27,7 +27,6 @@ two ways, alternating round by round:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import gc
 import json
@@ -38,9 +37,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import MutableMapping
-from typing import Any
 
+from starlette.applications import Starlette
+
+from bench.asgi_caller import AsgiCaller
 from models.nlu.understanding import ExtractedEntity, IntentScore, ModelRef, Understanding
 from observability import configure_logging
 from subgraphs.kit import create_app
@@ -77,74 +77,42 @@ BODIES = {
 }
 
 
-class Caller:
-    """Posts a body to the app's middleware stack with a minimal HTTP scope."""
+def stubbed_app() -> Starlette:
+    """The NLU subgraph's app as `create_app` builds it, answering with `ANSWER`."""
+    service = NLUService()
 
-    def __init__(self) -> None:
-        service = NLUService()
+    async def understand(text: str) -> Understanding:
+        return ANSWER
 
-        async def understand(text: str) -> Understanding:
-            return ANSWER
-
-        service.understand = understand  # type: ignore[method-assign]
-        self.app = create_app(build_schema(service), name="nlu", context={"nlu": service})
-        self.stack = self.app.build_middleware_stack()
-        self.answers: list[bytes] = []
-
-    async def post(self, body: bytes) -> None:
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
-            "root_path": "", "query_string": b"", "app": self.app,
-            "headers": [
-                (b"host", b"127.0.0.1:4001"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4001),
-        }  # fmt: skip
-        delivered = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if delivered:
-                await asyncio.Event().wait()  # a disconnect never comes
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.body":
-                self.answers.append(message["body"])
-
-        await self.stack(scope, receive, send)
+    service.understand = understand  # type: ignore[method-assign]
+    return create_app(build_schema(service), name="nlu", context={"nlu": service})
 
 
-async def round_us(caller: Caller, body: bytes, requests: int, sweep: bytearray | None) -> float:
+async def round_us(
+    caller: AsgiCaller, body: bytes, requests: int, sweep: bytearray | None
+) -> float:
     """Median thread CPU microseconds per request over `requests` requests."""
     times = []
     for _ in range(requests):
         if sweep is not None:
             sweep.count(1)  # read through the caches (a large copy may bypass them)
         began = time.thread_time()
-        await caller.post(body)
+        await caller.post_raw(body)
         times.append(time.thread_time() - began)
-    caller.answers.clear()
     return statistics.median(times) * 1e6
 
 
 async def run(args: argparse.Namespace) -> None:
-    caller = Caller()
+    caller = AsgiCaller(stubbed_app())
     for name, body in BODIES.items():
         for _ in range(200):
-            await caller.post(body)
-        answer = json.loads(caller.answers[-1])
-        assert "errors" not in answer and answer["data"], (name, answer)
-    caller.answers.clear()
+            answer = await caller.post(body)  # no errors, or it fails here
+        assert answer["data"], (name, answer)
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            await caller.post(BODIES[args.profile])
+            await caller.post_raw(BODIES[args.profile])
         profiler.disable()
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.limit)
         return

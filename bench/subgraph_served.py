@@ -38,13 +38,13 @@ def serve(port: int) -> None:
     os.environ.setdefault("CHORUS_GC_FREEZE", "0")
     import uvicorn
 
-    from bench.subgraph_request import Caller
+    from bench.subgraph_request import stubbed_app
     from observability import configure_logging
     from router.server.coalescing_loop import LOOP
 
     configure_logging("nlu")
     uvicorn.run(
-        Caller().app,
+        stubbed_app(),
         host="127.0.0.1",
         port=port,
         loop=LOOP,
@@ -90,14 +90,14 @@ def compare(
     with tempfile.TemporaryDirectory(prefix="chorus-subgraph-served-") as tmp:
         try:
             for i, (name, checkout) in enumerate(variants.items()):
-                log = (Path(tmp) / f"{name}.log").open("wb")
-                server = subprocess.Popen(
-                    [sys.executable, "-m", "bench.subgraph_served", "--serve", str(port + i)],
-                    cwd=checkout,
-                    env={**os.environ, "PYTHONPATH": str(checkout)},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
+                with (Path(tmp) / f"{name}.log").open("wb") as log:  # the child keeps its copy
+                    server = subprocess.Popen(
+                        [sys.executable, "-m", "bench.subgraph_served", "--serve", str(port + i)],
+                        cwd=checkout,
+                        env={**os.environ, "PYTHONPATH": str(checkout)},
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
                 servers[name] = (port + i, server)
             for p, server in servers.values():
                 wait_ready(f"http://127.0.0.1:{p}/ready", server, 60)
