@@ -12,13 +12,15 @@ One run, one machine, both architectures side by side:
 
 Both run at once on the same cores and the same database file; at each concurrency the
 rounds alternate (federated, monolith, then monolith, federated, ...) so both see the
-same load. Virtual users play conversations (bench/conversations.py: booking forms, FAQ,
-small talk), a new conversation per script, one message at a time. Per round: turns/s,
-latency percentiles, CPU per turn of every process (/proc/PID/stat), the mean batch size
-of the NLU and of the reply generator (their `/metrics`), errors and the 1-minute load
-average. Afterwards every turn a user
-sent is looked up in the dialogue's `turns` table: each must be there exactly once, in
-order, settled, with a stored reply (lost / duplicated turns).
+same load. At concurrency 1 a round plays both at once, one message each in rotation
+(bench/turn_taking.py): one user per stack, the same conversations, never two turns in
+flight, so a drift in the machine's speed hits both alike. Virtual users play
+conversations (bench/conversations.py: booking forms, FAQ, small talk), a new
+conversation per script, one message at a time. Per round: turns/s, latency percentiles,
+CPU per turn of every process (/proc/PID/stat), the mean batch size of the NLU and of the
+reply generator (their `/metrics`), errors and the 1-minute load average. Afterwards
+every turn a user sent is looked up in the dialogue's `turns` table: each must be there
+exactly once, in order, settled, with a stored reply (lost / duplicated turns).
 
 Then, unless `--breakdown-turns 0`, the federated stack is restarted with
 `CHORUS_TRACES_EXPORTER=jsonl:DIR` and turns at concurrency 1, alternating with the
@@ -52,7 +54,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,7 @@ if str(REPO) not in sys.path:  # `python bench/pipeline.py` from anywhere
 from bench.conversations import SCRIPTS  # noqa: E402
 from bench.router.procs import cpu_seconds, port_free  # noqa: E402
 from bench.trace_breakdown import breakdown, render_breakdown  # noqa: E402
+from bench.turn_taking import TakeTurns  # noqa: E402
 
 SAY = (
     "mutation Say($c: ID, $t: String!) { say(conversationId: $c, text: $t) { "
@@ -420,51 +423,72 @@ def check_answer(raw: bytes, conversation: str | None, index: int) -> tuple[str,
 
 
 async def virtual_user(
-    server: str, post: Post, done: Callable[[], bool], rng: random.Random, sent: list[Sent]
+    server: str,
+    post: Post,
+    done: Callable[[], bool],
+    rng: random.Random,
+    sent: list[Sent],
+    turns: tuple[TakeTurns, int] | None = None,
 ) -> None:
-    """Conversation after conversation until `done()`, one message at a time."""
-    while not done():
-        script = rng.choice(list(SCRIPTS.values()))
-        conversation: str | None = None
-        for index, text in enumerate(script(rng)):
-            if done():
-                return
-            began = time.perf_counter()
-            record = Sent(text, conversation, index, 0.0)
-            try:
-                raw = await post(body_for(server, conversation, text))
-                conversation, record.turn_id = check_answer(raw, conversation, index)
-                record.conversation = conversation
-            except (OSError, ValueError, KeyError, TypeError) as error:
-                record.error = f"{type(error).__name__}: {error}"
-            record.latency_s = time.perf_counter() - began
-            sent.append(record)
-            if record.error is not None:
-                break  # the conversation's state is unknown: start another
+    """Conversation after conversation until `done()`, one message at a time; with `turns`
+    (the rotation and this user's seat), each message waits for this user's turn, and the
+    wait is not part of its latency."""
+    try:
+        while not done():
+            script = rng.choice(list(SCRIPTS.values()))
+            conversation: str | None = None
+            for index, text in enumerate(script(rng)):
+                if turns is not None:
+                    await turns[0].wait(turns[1])
+                if done():
+                    return
+                began = time.perf_counter()
+                record = Sent(text, conversation, index, 0.0)
+                try:
+                    raw = await post(body_for(server, conversation, text))
+                    conversation, record.turn_id = check_answer(raw, conversation, index)
+                    record.conversation = conversation
+                except (OSError, ValueError, KeyError, TypeError) as error:
+                    record.error = f"{type(error).__name__}: {error}"
+                record.latency_s = time.perf_counter() - began
+                sent.append(record)
+                if turns is not None:
+                    turns[0].pass_on(turns[1])
+                if record.error is not None:
+                    break  # the conversation's state is unknown: start another
+    finally:
+        if turns is not None:
+            turns[0].leave(turns[1])
+
+
+def poster(pool: Any) -> Post:
+    """POST a turn on `pool` (a router.subgraph_call ConnectionPool); non-200 is an error."""
+
+    async def post(body: bytes) -> bytes:
+        response = await asyncio.wait_for(pool.post(body), 120)
+        if response.status != 200:
+            raise ValueError(f"HTTP {response.status}")
+        return response.body  # type: ignore[no-any-return]
+
+    return post
+
+
+def deadline(seconds: float) -> Callable[[], bool]:
+    loop = asyncio.get_running_loop()
+    stop_at = loop.time() + seconds
+    return lambda: loop.time() >= stop_at
 
 
 async def drive(server: Server, concurrency: int, seconds: float, seed: int) -> list[Sent]:
     from router.subgraph_call.http1 import ConnectionPool
 
     pool = ConnectionPool(server.url, max_connections=concurrency + 4)
-
-    async def post(body: bytes) -> bytes:
-        response = await asyncio.wait_for(pool.post(body), 120)
-        if response.status != 200:
-            raise ValueError(f"HTTP {response.status}")
-        return response.body
-
     sent: list[Sent] = []
-    loop = asyncio.get_running_loop()
-    stop_at = loop.time() + seconds
-
-    def done() -> bool:
-        return loop.time() >= stop_at
-
+    done = deadline(seconds)
     try:
         await asyncio.gather(
             *(
-                virtual_user(server.name, post, done, random.Random(seed * 1000 + i), sent)
+                virtual_user(server.name, poster(pool), done, random.Random(seed * 1000 + i), sent)
                 for i in range(concurrency)
             )
         )
@@ -473,44 +497,123 @@ async def drive(server: Server, concurrency: int, seconds: float, seed: int) -> 
     return sent
 
 
-def run_round(server: Server, concurrency: int, seconds: float, seed: int) -> RoundResult:
-    import uvloop
+async def drive_in_turns(servers: list[Server], seconds: float, seed: int) -> dict[str, list[Sent]]:
+    """One user per stack, all playing the same conversations (one seed), their messages in
+    rotation (`TakeTurns`): concurrency 1 for each stack, never two turns at once."""
+    from router.subgraph_call.http1 import ConnectionPool
 
-    cpu_before, batch_before = server.cpu(), server.batches()
-    steps_before = server.steps()
-    client_before = time.process_time()
-    began = time.perf_counter()
-    sent = uvloop.run(drive(server, concurrency, seconds, seed))
-    elapsed = time.perf_counter() - began
-    cpu_after, batch_after = server.cpu(), server.batches()
-    steps_after = server.steps()
+    pools = {s.name: ConnectionPool(s.url, max_connections=2) for s in servers}
+    sent: dict[str, list[Sent]] = {s.name: [] for s in servers}
+    turns = TakeTurns(len(servers))
+    done = deadline(seconds)
+    try:
+        await asyncio.gather(
+            *(
+                virtual_user(
+                    s.name,
+                    poster(pools[s.name]),
+                    done,
+                    random.Random(seed * 1000),
+                    sent[s.name],
+                    (turns, seat),
+                )
+                for seat, s in enumerate(servers)
+            )
+        )
+    finally:
+        for pool in pools.values():
+            await pool.aclose()
+    return sent
+
+
+@dataclass
+class Counters:
+    """A server's counters read before and after a round."""
+
+    cpu: dict[str, float]
+    batches: dict[str, tuple[float, float]]
+    steps: dict[str, Any] | None
+
+    @classmethod
+    def read(cls, server: Server) -> Counters:
+        return cls(server.cpu(), server.batches(), server.steps())
+
+
+def round_result(
+    server: Server,
+    concurrency: int,
+    seconds: float,
+    sent: list[Sent],
+    before: Counters,
+    after: Counters,
+    client_cpu: float,
+) -> RoundResult:
     steps = None
-    if steps_before and steps_after:
+    if before.steps and after.steps:
         steps = {
-            "turns": steps_after["turns"] - steps_before["turns"],
+            "turns": after.steps["turns"] - before.steps["turns"],
             "seconds": {
-                k: v - steps_before["seconds"][k] for k, v in steps_after["seconds"].items()
+                k: v - before.steps["seconds"][k] for k, v in after.steps["seconds"].items()
             },
             "cpu_seconds": {
-                k: v - steps_before["cpu_seconds"][k] for k, v in steps_after["cpu_seconds"].items()
+                k: v - before.steps["cpu_seconds"][k] for k, v in after.steps["cpu_seconds"].items()
             },
         }
     return RoundResult(
         server=server.name,
         concurrency=concurrency,
-        seconds=elapsed,
+        seconds=seconds,
         sent=sent,
-        cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_after},
+        cpu={k: after.cpu[k] - before.cpu[k] for k in after.cpu},
         load=load_average(),
         batch_mean={
-            model: (total - batch_before[model][0]) / (count - batch_before[model][1])
-            if count > batch_before[model][1]
+            model: (total - before.batches[model][0]) / (count - before.batches[model][1])
+            if count > before.batches[model][1]
             else float("nan")
-            for model, (total, count) in batch_after.items()
+            for model, (total, count) in after.batches.items()
         },
-        client_cpu=time.process_time() - client_before,
+        client_cpu=client_cpu,
         steps=steps,
     )
+
+
+def run_round(server: Server, concurrency: int, seconds: float, seed: int) -> RoundResult:
+    import uvloop
+
+    before = Counters.read(server)
+    client_before = time.process_time()
+    began = time.perf_counter()
+    sent = uvloop.run(drive(server, concurrency, seconds, seed))
+    elapsed = time.perf_counter() - began
+    client_cpu = time.process_time() - client_before
+    return round_result(
+        server, concurrency, elapsed, sent, before, Counters.read(server), client_cpu
+    )
+
+
+def run_in_turns(servers: list[Server], seconds: float, seed: int) -> list[RoundResult]:
+    """A round at concurrency 1 for every server at once, their messages in rotation. A
+    server's round lasts as long as its own turns did (its turns/s: 1 / mean latency); the
+    client's CPU is shared out by messages sent."""
+    import uvloop
+
+    before = {s.name: Counters.read(s) for s in servers}
+    client_before = time.process_time()
+    sent = uvloop.run(drive_in_turns(servers, seconds, seed))
+    client_cpu = time.process_time() - client_before
+    messages = max(1, sum(len(v) for v in sent.values()))
+    return [
+        round_result(
+            s,
+            1,
+            sum(m.latency_s for m in sent[s.name]),
+            sent[s.name],
+            before[s.name],
+            Counters.read(s),
+            client_cpu * len(sent[s.name]) / messages,
+        )
+        for s in servers
+    ]
 
 
 # ---- lost and duplicated turns --------------------------------------------------------------
@@ -785,8 +888,13 @@ def main() -> int:
                 run_round(server, 8, args.warmup, seed=0)
             for c in concurrencies:
                 for round_no in range(args.rounds):
-                    for server in alternate(servers, round_no):
-                        result = run_round(server, c, args.duration, seed=round_no + 1)
+                    order = alternate(servers, round_no)
+                    played: Iterable[RoundResult]
+                    if c == 1 and len(order) > 1:  # one message each in rotation: see TakeTurns
+                        played = run_in_turns(order, args.duration * len(order), round_no + 1)
+                    else:
+                        played = (run_round(s, c, args.duration, round_no + 1) for s in order)
+                    for server, result in zip(order, played, strict=True):
                         results.append(result)
                         p50 = percentile([s.latency_s for s in result.ok], 0.5) * 1000
                         print(
