@@ -385,6 +385,7 @@ class RoundResult:
     batch_mean: dict[str, float]  # requests per forward pass, by model
     client_cpu: float
     steps: dict[str, Any] | None = None  # the monolith's step timers over the round
+    rotation: int | None = None  # the round it was played in, in rotation with other stacks
 
     @property
     def ok(self) -> list[Sent]:
@@ -591,7 +592,9 @@ def run_round(server: Server, concurrency: int, seconds: float, seed: int) -> Ro
     )
 
 
-def run_in_turns(servers: list[Server], seconds: float, seed: int) -> list[RoundResult]:
+def run_in_turns(
+    servers: list[Server], seconds: float, seed: int, rotation: int = 0
+) -> list[RoundResult]:
     """A round at concurrency 1 for every server at once, their messages in rotation. A
     server's round lasts as long as its own turns did (its turns/s: 1 / mean latency); the
     client's CPU is shared out by messages sent."""
@@ -602,7 +605,7 @@ def run_in_turns(servers: list[Server], seconds: float, seed: int) -> list[Round
     sent = uvloop.run(drive_in_turns(servers, seconds, seed))
     client_cpu = time.process_time() - client_before
     messages = max(1, sum(len(v) for v in sent.values()))
-    return [
+    results = [
         round_result(
             s,
             1,
@@ -614,6 +617,24 @@ def run_in_turns(servers: list[Server], seconds: float, seed: int) -> list[Round
         )
         for s in servers
     ]
+    for result in results:
+        result.rotation = rotation
+    return results
+
+
+def paired_gap(results: list[RoundResult], a: str, b: str) -> tuple[float, int] | None:
+    """(median of a's latency minus b's, pairs) over the messages both stacks sent in the
+    same rotation round: the same message of the same conversation, moments apart. Finer
+    than the difference of two p50s, which a bimodal latency makes jumpy."""
+    diffs = []
+    for rotation in sorted({r.rotation for r in results if r.rotation is not None}):
+        by = {r.server: r for r in results if r.rotation == rotation}
+        if a not in by or b not in by:
+            continue
+        for x, y in zip(by[a].sent, by[b].sent, strict=False):
+            if x.error is None and y.error is None and x.text == y.text:
+                diffs.append((x.latency_s - y.latency_s) * 1000)
+    return (statistics.median(diffs), len(diffs)) if diffs else None
 
 
 # ---- lost and duplicated turns --------------------------------------------------------------
@@ -891,7 +912,9 @@ def main() -> int:
                     order = alternate(servers, round_no)
                     played: Iterable[RoundResult]
                     if c == 1 and len(order) > 1:  # one message each in rotation: see TakeTurns
-                        played = run_in_turns(order, args.duration * len(order), round_no + 1)
+                        played = run_in_turns(
+                            order, args.duration * len(order), round_no + 1, round_no
+                        )
                     else:
                         played = (run_round(s, c, args.duration, round_no + 1) for s in order)
                     for server, result in zip(order, played, strict=True):
@@ -909,6 +932,13 @@ def main() -> int:
             cells = summarise(results)
             print("\n" + render(cells, audits))
             print("\n" + "\n".join(goals(cells, audits)))
+            for a, b in (("federated", "monolith"), ("federated", "before")):
+                paired = paired_gap(results, a, b)
+                if paired is not None:
+                    print(
+                        f"c=1 paired, the same message moments apart: median {a} - {b} = "
+                        f"{paired[0]:+.2f} ms over {paired[1]} messages"
+                    )
             traced = None
             if args.breakdown_turns > 0 and "federated" in wanted:
                 monolith = next((s for s in servers if s.name == "monolith"), None)
@@ -924,6 +954,10 @@ def main() -> int:
                         "cells": {f"{s}@{c}": v for (s, c), v in cells.items()},
                         "audits": {k: vars(v) for k, v in audits.items()},
                         "breakdown": traced,
+                        "paired_c1_ms": {
+                            f"{a}-{b}": paired_gap(results, a, b)
+                            for a, b in (("federated", "monolith"), ("federated", "before"))
+                        },
                     },
                     indent=1,
                 )

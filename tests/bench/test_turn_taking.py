@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from bench.pipeline import Sent, virtual_user
+from bench.pipeline import RoundResult, Sent, paired_gap, virtual_user
 from bench.turn_taking import TakeTurns
 
 
@@ -100,3 +100,24 @@ def test_users_in_rotation_alternate_send_the_same_messages_and_time_only_their_
     # the fast user waits ~20 ms for its turn each time; none of that is its latency
     assert max(s.latency_s for s in sent["federated"]) < 0.015
     assert min(s.latency_s for s in sent["monolith"]) >= 0.02
+
+
+def test_the_paired_gap_compares_the_same_message_of_the_same_rotation_round() -> None:
+    def played(server: str, rotation: int | None, ms: list[float]) -> RoundResult:
+        sent = [Sent(f"m{i}", "c", i, t / 1000) for i, t in enumerate(ms)]
+        sent[-1].error = "HTTP 500" if server == "monolith" and rotation == 1 else None
+        return RoundResult(server, 1, 1.0, sent, {}, 0.0, {}, 0.0, rotation=rotation)
+
+    results = [
+        played("federated", 0, [50, 90, 40]),
+        played("monolith", 0, [44, 83, 35]),
+        played("federated", 1, [60, 100, 70]),
+        played("monolith", 1, [51, 95, 10]),  # its last message failed: not a pair
+        played("federated", None, [500]),  # a round at c>1: not in rotation
+    ]
+    gap = paired_gap(results, "federated", "monolith")
+    assert gap is not None
+    median, pairs = gap
+    assert pairs == 5  # 3 + 2
+    assert median == pytest.approx(6.0)  # of 6, 7, 5, 9, 5
+    assert paired_gap(results, "federated", "before") is None
