@@ -903,9 +903,8 @@ def main() -> int:
                     )
                 )
             if "monolith" in wanted:
-                # Every stack on its own copy of the migrated database: in an A/A run at c=1
-                # (two federated stacks of one checkout and the monolith, in rotation), the
-                # stack that shared the monolith's SQLite file was 1.0 ms a turn slower.
+                # Every stack on its own copy of the migrated database: no stack's SQLite
+                # file is written by another stack's processes (bench/pipeline.md, session 7).
                 clone_data(data, root / "monolith" / "data")
                 servers.append(start_monolith(root, root / "monolith" / "data", args.port + 5, env))
             servers = [s for s in servers if s.name in wanted or s.name == "before"]
