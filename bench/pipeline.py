@@ -14,7 +14,9 @@ Both run at once on the same cores, each on its own copy of the same database; a
 concurrency the rounds alternate (federated, monolith, then monolith, federated, ...) so
 both see the same load. At concurrency 1 a round plays both at once, one message each in rotation
 (bench/turn_taking.py): one user per stack, the same conversations, never two turns in
-flight, so a drift in the machine's speed hits both alike. Virtual users play
+flight, so a drift in the machine's speed hits both alike; and before each such round the
+stacks are restarted in that round's order (`--no-restart-c1` keeps them), since the one
+started first runs slower for as long as it runs (bench/pipeline.md). Virtual users play
 conversations (bench/conversations.py: booking forms, FAQ, small talk), a new
 conversation per script, one message at a time. Per round: turns/s, latency percentiles,
 CPU per turn of every process (/proc/PID/stat), the mean batch size of the NLU and of the
@@ -834,6 +836,20 @@ def bench_dir(keep: bool) -> Iterator[Path]:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def restart(
+    order: list[Server], starters: dict[str, Callable[[], Server]], warmup: float
+) -> list[Server]:
+    """The stacks stopped and started again, in `order`, and warmed up. Whichever stack is
+    started first runs slower at c=1 for as long as it runs (bench/pipeline.md, "Start
+    order"), so every c=1 round starts them afresh, the first one changing with the order."""
+    for server in reversed(order):
+        server.stop()
+    fresh = [starters[server.name]() for server in order]
+    for server in fresh:
+        run_round(server, 8, warmup, seed=0)
+    return fresh
+
+
 def alternate(servers: list[Server], round_no: int) -> list[Server]:
     """A different order each round: forwards, backwards, then rotated."""
     order = servers if round_no % 2 == 0 else servers[::-1]
@@ -861,6 +877,13 @@ def main() -> int:
         help="also run another checkout's federated stack (`before`, ports +10..13), "
         "interleaved: an A/B of a change in one run",
     )
+    parser.add_argument(
+        "--restart-c1",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="restart the stacks before every c=1 round, in that round's order (the one "
+        "started first runs slower)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data dir, logs and traces")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -885,28 +908,32 @@ def main() -> int:
         servers: list[Server] = []
         results: list[RoundResult] = []
         try:
-            federated = start_federated(root, data, args.port, env)
-            servers.append(federated)
+            starters: dict[str, Callable[[], Server]] = {
+                "federated": lambda: start_federated(root, data, args.port, env)
+            }
+            servers.append(starters["federated"]())
             if seeded is None:
                 save_models(data)
             if args.baseline_repo is not None:
                 # its own data dir: two stacks must not migrate one database at once
                 clone_data(data, root / "before" / "data")
-                servers.append(
-                    start_federated(
-                        root / "before",
-                        root / "before" / "data",
-                        args.port + 10,
-                        env,
-                        name="before",
-                        checkout=args.baseline_repo.resolve(),
-                    )
+                starters["before"] = lambda: start_federated(
+                    root / "before",
+                    root / "before" / "data",
+                    args.port + 10,
+                    env,
+                    name="before",
+                    checkout=args.baseline_repo.resolve(),
                 )
+                servers.append(starters["before"]())
             if "monolith" in wanted:
                 # Every stack on its own copy of the migrated database: no stack's SQLite
                 # file is written by another stack's processes (bench/pipeline.md, session 7).
                 clone_data(data, root / "monolith" / "data")
-                servers.append(start_monolith(root, root / "monolith" / "data", args.port + 5, env))
+                starters["monolith"] = lambda: start_monolith(
+                    root, root / "monolith" / "data", args.port + 5, env
+                )
+                servers.append(starters["monolith"]())
             servers = [s for s in servers if s.name in wanted or s.name == "before"]
             for server in servers:
                 run_round(server, 8, args.warmup, seed=0)
@@ -915,6 +942,10 @@ def main() -> int:
                     order = alternate(servers, round_no)
                     played: Iterable[RoundResult]
                     if c == 1 and len(order) > 1:  # one message each in rotation: see TakeTurns
+                        if args.restart_c1:
+                            order = restart(order, starters, args.warmup)
+                            fresh = {s.name: s for s in order}
+                            servers = [fresh[s.name] for s in servers]
                         played = run_in_turns(
                             order, args.duration * len(order), round_no + 1, round_no
                         )
@@ -928,6 +959,11 @@ def main() -> int:
                             f"p50 {p50:7.1f} ms errors {result.errors} load {result.load:.1f}",
                             flush=True,
                         )
+                    this_round = [r for r in results if r.rotation == round_no and c == 1]
+                    paired = paired_gap(this_round, "federated", "monolith")
+                    if paired is not None:
+                        started = f", {order[0].name} started first" if args.restart_c1 else ""
+                        print(f"c=1   paired federated - monolith {paired[0]:+.2f} ms{started}")
             for server in servers:  # the monolith stays up for the breakdown
                 if server.name != "monolith":
                     server.stop()
