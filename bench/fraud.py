@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from bench.router.procs import Proc, port_free
+from bench.router.procs import Proc, poll_ready, port_free
 
 FIELDS = """id features { countLastMinute amountZScore } risk { score reasons model { version } }
 alert { id severity }"""
@@ -210,15 +210,8 @@ def _start(folder: Path, database_url: str, cpus: str) -> tuple[dict[str, Proc],
 
 
 def _wait_ready(url: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"{url} not ready after {timeout:.0f}s")
+    if not poll_ready(url, lambda: None, timeout, interval=0.25, request_timeout=5):
+        raise RuntimeError(f"{url} not ready after {timeout:.0f}s")
 
 
 async def _run(args: argparse.Namespace, url: str, procs: dict[str, Proc]) -> list[Phase]:

@@ -12,17 +12,17 @@ One run, one machine, both architectures side by side:
 
 Both run at once on the same cores, each on its own copy of the same database; at each
 concurrency the rounds alternate (federated, monolith, then monolith, federated, ...) so
-both see the same load. At concurrency 1 a round plays both at once, one message each in rotation
-(bench/turn_taking.py): one user per stack, the same conversations, never two turns in
-flight, so a drift in the machine's speed hits both alike; and before each such round the
-stacks are restarted in that round's order (`--no-restart-c1` keeps them), since the one
-started first runs slower for as long as it runs (bench/pipeline.md). Virtual users play
-conversations (bench/conversations.py: booking forms, FAQ, small talk), a new
-conversation per script, one message at a time. Per round: turns/s, latency percentiles,
-CPU per turn of every process (/proc/PID/stat), the mean batch size of the NLU and of the
-reply generator (their `/metrics`), errors and the 1-minute load average. Afterwards
-every turn a user sent is looked up in the dialogue's `turns` table: each must be there
-exactly once, in order, settled, with a stored reply (lost / duplicated turns).
+both see the same load. At concurrency 1 a round plays both at once, one message each in
+rotation (bench/turn_taking.py): one user per stack, the same conversations, never two turns in
+flight, so a drift in the machine's speed hits both alike; and each such round runs on
+stacks started in that round's order (restarted when it changes; `--no-restart-c1` keeps
+them), since the one started first runs slower for as long as it runs (bench/pipeline.md).
+Virtual users play conversations (bench/conversations.py: booking forms, FAQ, small
+talk), a new conversation per script, one message at a time. Per round: turns/s, latency
+percentiles, CPU per turn of every process (/proc/PID/stat), the mean batch size of the NLU
+and of the reply generator (their `/metrics`), errors and the 1-minute load average.
+Afterwards every turn a user sent is looked up in the dialogue's `turns` table: each must be
+there exactly once, in order, settled, with a stored reply (lost / duplicated turns).
 
 Then, unless `--breakdown-turns 0`, the federated stack is restarted with
 `CHORUS_TRACES_EXPORTER=jsonl:DIR` and turns at concurrency 1, alternating with the
@@ -69,7 +69,7 @@ if str(REPO) not in sys.path:  # `python bench/pipeline.py` from anywhere
     sys.path.insert(0, str(REPO))
 
 from bench.conversations import SCRIPTS  # noqa: E402
-from bench.router.procs import cpu_seconds, port_free  # noqa: E402
+from bench.router.procs import cpu_seconds, poll_ready, port_free  # noqa: E402
 from bench.trace_breakdown import breakdown, render_breakdown  # noqa: E402
 from bench.turn_taking import TakeTurns  # noqa: E402
 
@@ -257,19 +257,10 @@ Path(sys.argv[2]).write_text(sdl)
 
 
 def wait_http(server: Server, url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        server.check()
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"{url} not ready:\n{server.log.read_text()[-4000:]}")
-        time.sleep(0.5)
+    """Until `url` answers 200; every process of `server` must stay up meanwhile."""
+    if not poll_ready(url, server.check, timeout, interval=0.5, request_timeout=2):
+        server.stop()
+        raise RuntimeError(f"{url} not ready:\n{server.log.read_text()[-4000:]}")
 
 
 def start_federated(
@@ -841,7 +832,7 @@ def restart(
 ) -> list[Server]:
     """The stacks stopped and started again, in `order`, and warmed up. Whichever stack is
     started first runs slower at c=1 for as long as it runs (bench/pipeline.md, "Start
-    order"), so every c=1 round starts them afresh, the first one changing with the order."""
+    order"), so a c=1 round whose order is not the one they were started in restarts them."""
     for server in reversed(order):
         server.stop()
     fresh = [starters[server.name]() for server in order]
@@ -881,8 +872,8 @@ def main() -> int:
         "--restart-c1",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="restart the stacks before every c=1 round, in that round's order (the one "
-        "started first runs slower)",
+        help="run every c=1 round on stacks started in its order, restarting them when the "
+        "order changes (the one started first runs slower)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data dir, logs and traces")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -937,16 +928,19 @@ def main() -> int:
             servers = [s for s in servers if s.name in wanted or s.name == "before"]
             for server in servers:
                 run_round(server, 8, args.warmup, seed=0)
+            started = [s.name for s in servers]  # the order they were started in
             for c in concurrencies:
                 for round_no in range(args.rounds):
                     order = alternate(servers, round_no)
                     played: Iterable[RoundResult]
+                    in_turns: list[RoundResult] | None = None
                     if c == 1 and len(order) > 1:  # one message each in rotation: see TakeTurns
-                        if args.restart_c1:
+                        if args.restart_c1 and [s.name for s in order] != started:
                             order = restart(order, starters, args.warmup)
+                            started = [s.name for s in order]
                             fresh = {s.name: s for s in order}
                             servers = [fresh[s.name] for s in servers]
-                        played = run_in_turns(
+                        played = in_turns = run_in_turns(
                             order, args.duration * len(order), round_no + 1, round_no
                         )
                     else:
@@ -959,11 +953,10 @@ def main() -> int:
                             f"p50 {p50:7.1f} ms errors {result.errors} load {result.load:.1f}",
                             flush=True,
                         )
-                    this_round = [r for r in results if r.rotation == round_no and c == 1]
-                    paired = paired_gap(this_round, "federated", "monolith")
+                    paired = paired_gap(in_turns or [], "federated", "monolith")
                     if paired is not None:
-                        started = f", {order[0].name} started first" if args.restart_c1 else ""
-                        print(f"c=1   paired federated - monolith {paired[0]:+.2f} ms{started}")
+                        first = f", {started[0]} started first" if args.restart_c1 else ""
+                        print(f"c=1   paired federated - monolith {paired[0]:+.2f} ms{first}")
             for server in servers:  # the monolith stays up for the breakdown
                 if server.name != "monolith":
                     server.stop()

@@ -15,10 +15,10 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["Proc", "cpu_seconds", "port_free", "post_json", "wait_ready"]
+__all__ = ["Proc", "cpu_seconds", "poll_ready", "port_free", "post_json", "wait_ready"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -33,20 +33,39 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    """Poll `url` until it answers 200; fail early if `process` exits first."""
+def poll_ready(
+    url: str,
+    check: Callable[[], None],
+    timeout: float,
+    *,
+    interval: float = 0.2,
+    request_timeout: float = 1.0,
+) -> bool:
+    """Poll `url` until it answers 200 (True) or `timeout` passes (False); `check()` runs
+    before every try and raises when whatever should answer has died."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+    while True:
+        check()
         try:
-            with urllib.request.urlopen(url, timeout=1) as r:
+            with urllib.request.urlopen(url, timeout=request_timeout) as r:
                 if r.status == 200:
-                    return
+                    return True
         except OSError:
             pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not ready after {timeout:.0f} s")
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """Poll `url` until it answers 200; fail early if `process` exits first."""
+
+    def alive() -> None:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+
+    if not poll_ready(url, alive, timeout):
+        raise TimeoutError(f"{url} not ready after {timeout:.0f} s")
 
 
 def _descendants(pid: int) -> list[int]:
