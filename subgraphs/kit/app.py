@@ -30,7 +30,7 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from observability import configure_logging, configure_tracing, tracing_enabled
-from subgraphs.kit.access_log import AccessLogMiddleware
+from subgraphs.kit.access_log import AccessLog, AccessLogMiddleware, flush_seconds_from_env
 from subgraphs.kit.heap import tune_heap
 from subgraphs.kit.lean_graphql import LeanGraphQL, LeanRoute
 from subgraphs.kit.metrics import metrics_endpoint
@@ -94,6 +94,7 @@ def create_app(
     on_shutdown: Sequence[Hook] = (),
     debug: bool = False,
     configure_logs: bool = False,
+    access_log_flush_s: float | None = None,
 ) -> Starlette:
     """Serve `schema` as the subgraph `name`; readiness waits for `models` and `on_startup`.
 
@@ -106,11 +107,17 @@ def create_app(
 
     Tracing continues the W3C trace context the router sends (`traceparent`), so a
     subgraph's spans join the router's trace; the exporter comes from the environment.
+    Access log lines are written in batches every `access_log_flush_s` seconds (default:
+    `CHORUS_ACCESS_LOG_FLUSH_S`, else 0.5; 0 writes each as its request ends), and
+    what is pending at shutdown (`app.state.access_log.flush()`).
     """
     configure_tracing(name)
     if configure_logs:
         configure_logging(name)
     _with_caches(schema)
+    access_log = AccessLog(
+        flush_s=flush_seconds_from_env() if access_log_flush_s is None else access_log_flush_s
+    )
     # The server span (continuing the router's traceparent) only when traces go somewhere:
     # the ASGI middleware costs ~0.2 ms a request.
     tracing = (
@@ -163,6 +170,7 @@ def create_app(
                     await hook()
                 except Exception:
                     log.exception("%s shutdown hook failed", name)
+            access_log.flush()
 
     graphql_route = Route("/graphql", lean, methods=["GET", "POST"])
     app = Starlette(
@@ -176,7 +184,7 @@ def create_app(
         ],
         middleware=[
             *tracing,
-            Middleware(AccessLogMiddleware, subgraph=name),
+            Middleware(AccessLogMiddleware, subgraph=name, access=access_log),
             Middleware(LeanRoute, lean=lean, route=graphql_route),
         ],
         lifespan=lifespan,
@@ -184,6 +192,7 @@ def create_app(
     app.state.readiness = readiness
     app.state.schema = schema
     app.state.lean = lean
+    app.state.access_log = access_log
     app.state.models = {m.name: m for m in models}
     return app
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import create_engine
 from models.registry import ModelRegistry
+from subgraphs.kit.env_seconds import seconds_from_env
 from subgraphs.kit.types import ModelRef
 
 
@@ -56,19 +57,11 @@ DEFAULT_POLL_S = 5.0
 
 
 def poll_interval(poll_s: float | None) -> float:
-    """Seconds between registry checks: the one given, else `CHORUS_MODEL_POLL_S`, else 5."""
+    """Seconds between registry checks: the one given, else `CHORUS_MODEL_POLL_S`, else 5
+    (0: never poll)."""
     if poll_s is not None:
         return poll_s
-    value = os.environ.get(POLL_VARIABLE)
-    if not value:
-        return DEFAULT_POLL_S
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"{POLL_VARIABLE}={value!r} is not a number of seconds") from None
-    if seconds < 0:
-        raise ValueError(f"{POLL_VARIABLE}={value!r} must be 0 (never poll) or positive")
-    return seconds
+    return seconds_from_env(POLL_VARIABLE, DEFAULT_POLL_S)
 
 
 def from_path(name: str, path: Path) -> Artifact:
