@@ -70,6 +70,7 @@ class AccessLog:
         self.max_pending = max_pending
         self._pending: list[_Pending] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def __len__(self) -> int:
         """Lines waiting for the next flush."""
@@ -95,15 +96,18 @@ class AccessLog:
         self._pending.append((time.time(), method, path, status, extra))
         if len(self._pending) >= self.max_pending:
             self.flush()
-        elif self._timer is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # no loop to wait on: write it now
-                self.flush()
-                return
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to wait on: write it now
+            self.flush()
+            return
+        # a timer of a loop that ended (an app served again on a new loop) never fires
+        if self._timer is None or self._timer_loop is not loop:
             # outside this request's context: the batch is no request's (its trace ids
             # are in each line's fields)
             self._timer = loop.call_later(self.flush_s, self.flush, context=contextvars.Context())
+            self._timer_loop = loop
 
     def flush(self) -> None:
         """Hand every waiting line to the logger's handlers, oldest first."""

@@ -108,6 +108,26 @@ def test_a_running_loop_flushes_after_the_delay(access: tuple[logging.Logger, _R
     assert asyncio.run(requests()) == [0, 2]
 
 
+def test_an_app_served_again_on_a_new_loop_still_flushes(
+    access: tuple[logging.Logger, _Records],
+) -> None:
+    """The first loop ends with its timer pending; the second loop's lines do not wait on it."""
+    logger, handler = access
+    log = AccessLog(logger, flush_s=0.02)
+
+    async def request() -> None:
+        log.write("POST", "/graphql", 200, 0.001)
+
+    async def request_and_wait() -> int:
+        log.write("POST", "/graphql", 200, 0.001)
+        await asyncio.sleep(0.1)
+        return len(handler.records)
+
+    asyncio.run(request())
+    assert handler.records == [] and len(log) == 1
+    assert asyncio.run(request_and_wait()) == 2
+
+
 def test_a_full_batch_is_written_at_once(access: tuple[logging.Logger, _Records]) -> None:
     logger, handler = access
     log = AccessLog(logger, flush_s=60, max_pending=3)
