@@ -6,8 +6,9 @@ import os
 
 
 def seconds_from_env(variable: str, default: float) -> float:
-    """`variable` as a number of seconds ≥ 0, `default` when unset or blank; else ValueError."""
-    raw = os.environ.get(variable, "").strip()
+    """`variable` as a number of seconds ≥ 0, `default` when unset or empty; else ValueError
+    (whitespace alone is not a number, as `CHORUS_MODEL_POLL_S` always treated it)."""
+    raw = os.environ.get(variable)
     if not raw:
         return default
     try:
