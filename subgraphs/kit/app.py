@@ -31,6 +31,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from observability import configure_logging, configure_tracing, tracing_enabled
 from subgraphs.kit.access_log import AccessLog, AccessLogMiddleware, flush_seconds_from_env
+from subgraphs.kit.compiled_execution import with_compiled_execution
 from subgraphs.kit.heap import tune_heap
 from subgraphs.kit.lean_graphql import LeanGraphQL, LeanRoute
 from subgraphs.kit.metrics import metrics_endpoint
@@ -115,6 +116,9 @@ def create_app(
     if configure_logs:
         configure_logging(name)
     _with_caches(schema)
+    compiled = with_compiled_execution(schema)
+    if compiled is not None:
+        log.info("compiled execution off: %s", compiled)
     access_log = AccessLog(
         flush_s=flush_seconds_from_env() if access_log_flush_s is None else access_log_flush_s
     )

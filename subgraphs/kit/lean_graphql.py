@@ -38,6 +38,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema, Schema
 
+from subgraphs.kit.direct_execution import direct_execution
+
 log = logging.getLogger("chorus.kit")
 
 # View methods whose behaviour the lean path reproduces instead of calling them: a view
@@ -148,6 +150,7 @@ class LeanGraphQL:
         self.view = view
         self.schema: BaseSchema = view.schema
         self.reason = lean_unsupported_reason(view) if enabled else "switched off"
+        self.direct = direct_execution(self.schema) if self.reason is None else None
         if self.reason is not None:
             log.info("lean GraphQL path off: %s", self.reason)
         self._operation_type: Callable[[str, str | None], OperationType | None] = lru_cache(
@@ -207,14 +210,20 @@ class LeanGraphQL:
         root_value = await view.get_root_value(http_request)
         sub_response = await view.get_sub_response(http_request)
         context = await view.get_context(http_request, response=sub_response)
-        result = await self.schema.execute(
-            query,
-            variable_values=variables,
-            context_value=context,
-            root_value=root_value,
-            operation_name=operation_name,
-            operation_extensions=extensions,
-        )
+        result = None
+        if self.direct is not None:  # a query validated before, on a plain kit schema
+            result = await self.direct.execute(
+                query, variables, context, root_value, operation_name, extensions
+            )
+        if result is None:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                root_value=root_value,
+                operation_name=operation_name,
+                operation_extensions=extensions,
+            )
         processed = await view.process_result(http_request, result)
         answer = encode_response(cast(dict[str, Any], processed))
         headers = [
