@@ -23,7 +23,8 @@ from functools import partial
 from inspect import isawaitable
 from typing import Any, cast
 
-from graphql import execute
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, execute
 from graphql.language import DocumentNode, OperationDefinitionNode
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -62,18 +63,24 @@ class DirectExecution:
         document = entry.document
         if operation_name is None and len(document.definitions) > 1:
             operation_name = _first_operation_name(document)  # what strawberry runs
-        result = execute(
-            graphql_schema,
-            document,
-            root_value=root_value,
-            context_value=context,
-            variable_values=variables,
-            operation_name=operation_name,
-            executor_class=self.schema.execution_context_class,
-            operation_extensions=extensions,
-        )
-        if isawaitable(result):
-            result = await result
+        try:
+            result = execute(
+                graphql_schema,
+                document,
+                root_value=root_value,
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+                executor_class=self.schema.execution_context_class,
+                operation_extensions=extensions,
+            )
+            if isawaitable(result):
+                result = await result
+        except Exception as exc:  # as strawberry's `execute` answers an unexpected failure
+            error = (
+                exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+            )
+            result = GraphQLExecutionResult(None, [error])
         if result.errors:
             execution_context = ExecutionContext(
                 query=query,

@@ -115,3 +115,23 @@ def test_schemas_with_their_own_extensions_keep_strawberrys_path(
     app = create_app(schema, name="direct-test")
     assert app.state.lean.direct is None
     assert direct_execution(strawberry.Schema(query=Query)) is None  # not compiled by the kit
+
+
+def test_an_unexpected_failure_is_an_error_answer_and_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, app = _app(monkeypatch, compiled=True)
+    body = {"query": "{ entries { id } }"}
+    with client:
+        assert client.post("/graphql", json=body).json() == {
+            "data": {"entries": [{"id": 0}, {"id": 1}, {"id": 2}]}
+        }
+
+        def broken(*_args: Any, **_kwargs: Any) -> Any:
+            raise RuntimeError("executor broke")
+
+        monkeypatch.setattr("subgraphs.kit.direct_execution.execute", broken)
+        answer = client.post("/graphql", json=body)
+    assert answer.status_code == 200
+    assert answer.json() == {"data": None, "errors": [{"message": "executor broke"}]}
+    assert ("executor broke", body["query"]) in app.state.schema.processed
