@@ -30,7 +30,7 @@ from strawberry.schema import Schema
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from subgraphs.kit.compiled_execution import CompiledExecution, PlanCache
+from subgraphs.kit.compiled_execution import CompiledExecution, PlanCache, fast_is_awaitable
 from subgraphs.kit.query_cache import ValidatedDocuments, is_query_cache
 
 _ALLOWED = (OperationType.QUERY, OperationType.MUTATION)
@@ -72,6 +72,7 @@ class DirectExecution:
                 variable_values=variables,
                 operation_name=operation_name,
                 executor_class=self.schema.execution_context_class,
+                is_awaitable=fast_is_awaitable,
                 operation_extensions=extensions,
             )
             if isawaitable(result):
