@@ -47,6 +47,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 MERCHANT, COUNTRY = "m", "c"
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+# attempts of a batch that collides with another replica's writes (each collision is its progress)
+ATTEMPTS = 5
 
 
 def _utc(moment: datetime) -> datetime:
@@ -101,14 +103,26 @@ class FeatureStore:
         return {e.transaction_id: computed[e.transaction_id] for e in events}
 
     async def _compute_retried(self, events: Sequence[CardEvent]) -> dict[str, Features]:
-        try:
-            return await self._compute(events)
-        except IntegrityError:  # another replica stored some of them (or a card's row) meanwhile
-            return await self._compute(events)
-        except DBAPIError as error:  # PostgreSQL chose this batch to break a deadlock
-            if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
-                raise
-            return await self._compute(events)
+        """`_compute`, again while another replica wins a race for the same rows.
+
+        A conflict means the other replica committed what this batch collided with (a
+        transaction's features, a new card's statistics or places), so the next attempt
+        reads it and moves on; with two replicas feeding the same new cards, one batch can
+        collide more than once. Every attempt is one transaction, rolled back on failure.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self._compute(events)
+            except IntegrityError:  # another replica stored some of them (or a card's row)
+                if attempt == ATTEMPTS:
+                    raise
+            except DBAPIError as error:  # PostgreSQL chose this batch to break a deadlock
+                if (
+                    getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED
+                    or attempt == ATTEMPTS
+                ):
+                    raise
+        raise AssertionError("unreachable")
 
     async def stored(self, transaction_id: str) -> Features | None:
         async with self.db.engine.connect() as conn:

@@ -9,6 +9,7 @@ import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -151,3 +152,33 @@ async def test_two_replicas_lose_no_update(pg_url: str) -> None:
     finally:
         for replica in replicas:
             await replica.stop()
+
+
+async def test_a_batch_that_collides_again_is_tried_again(
+    store: FeatureStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas feeding the same new cards can make one batch collide more than once."""
+    from sqlalchemy.exc import IntegrityError
+
+    from apps.fraud.features import store as store_module
+
+    real = store._compute
+    calls = 0
+
+    async def colliding(events: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls <= collisions:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return await real(events)
+
+    monkeypatch.setattr(store, "_compute", colliding)
+    collisions = store_module.ATTEMPTS - 1
+    event = random_history(random.Random(7), 1)[0]
+    computed = await store.features_for([event])
+    assert set(computed) == {event.transaction_id} and calls == store_module.ATTEMPTS
+
+    calls, collisions = 0, store_module.ATTEMPTS
+    with pytest.raises(IntegrityError):
+        await store.features_for([replace(event, transaction_id="another")])
+    assert calls == store_module.ATTEMPTS
