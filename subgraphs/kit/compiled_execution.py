@@ -54,7 +54,6 @@ from graphql.pyutils import (
     Undefined,
     gather_with_cancel,
     inspect,
-    is_awaitable,
     is_iterable,
 )
 from graphql.type import is_abstract_type
@@ -68,17 +67,6 @@ ENV = "CHORUS_COMPILED_EXECUTION"
 # a resolve info, or None where the plan found none is needed
 Info = GraphQLResolveInfo[Any] | None
 _LEAF = (GraphQLScalarType, GraphQLEnumType)
-
-
-# Values that are never awaitable, answered without graphql-core's attribute checks
-_PLAIN_TYPES = frozenset(
-    {type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset}
-)
-
-
-def fast_is_awaitable(value: Any) -> bool:
-    """graphql-core's `is_awaitable`, with plain values answered by their type alone."""
-    return type(value) not in _PLAIN_TYPES and is_awaitable(value)
 
 
 class PlanCache:

@@ -26,11 +26,12 @@ from typing import Any, cast
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, execute
 from graphql.language import DocumentNode, OperationDefinitionNode
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from subgraphs.kit.compiled_execution import CompiledExecution, PlanCache, fast_is_awaitable
+from subgraphs.kit.compiled_execution import CompiledExecution, PlanCache
 from subgraphs.kit.query_cache import ValidatedDocuments, is_query_cache
 
 _ALLOWED = (OperationType.QUERY, OperationType.MUTATION)
@@ -72,7 +73,8 @@ class DirectExecution:
                 variable_values=variables,
                 operation_name=operation_name,
                 executor_class=self.schema.execution_context_class,
-                is_awaitable=fast_is_awaitable,
+                # what strawberry's execute passes (typed as a plain bool predicate)
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
                 operation_extensions=extensions,
             )
             if isawaitable(result):
@@ -93,7 +95,7 @@ class DirectExecution:
                 provided_operation_name=operation_name,
                 operation_extensions=extensions,
             )
-            execution_context.graphql_document = entry.document
+            execution_context.graphql_document = document
             execution_context.pre_execution_errors = result.errors
             self.schema.process_errors(result.errors, execution_context)
         return ExecutionResult(data=result.data, errors=result.errors, extensions={})
