@@ -61,6 +61,7 @@ from strawberry.schema import Schema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from subgraphs.kit.bounded_map import BoundedMap
 from subgraphs.kit.operation_plan import FieldKinds, FieldPlan, OperationPlan, plannable
 
 ENV = "CHORUS_COMPILED_EXECUTION"
@@ -78,13 +79,17 @@ class PlanCache:
 
     def __init__(self, kinds: FieldKinds, maxsize: int = 1024) -> None:
         self.kinds = kinds
-        self.maxsize = maxsize
         # the graphql-core schema strawberry executes on, as the first execution showed it
         self.graphql_schema: GraphQLSchema | None = None
-        self._entries: dict[int, tuple[OperationDefinitionNode, OperationPlan | None]] = {}
+        self._entries: BoundedMap[int, tuple[OperationDefinitionNode, OperationPlan | None]]
+        self._entries = BoundedMap(maxsize)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def plans(self) -> list[OperationPlan | None]:
+        """The cached plans, oldest first (None where graphql-core runs the operation)."""
+        return [plan for _, plan in self._entries.values()]
 
     def plan(self, executor: Any) -> OperationPlan | None:
         operation: OperationDefinitionNode = executor.operation
@@ -93,10 +98,7 @@ class PlanCache:
         if entry is not None and entry[0] is operation:
             return entry[1]
         plan = _compile(executor, operation, self.kinds)
-        entries = self._entries
-        if len(entries) >= self.maxsize:
-            del entries[next(iter(entries))]
-        entries[id(operation)] = (operation, plan)
+        self._entries.put(id(operation), (operation, plan))
         return plan
 
 

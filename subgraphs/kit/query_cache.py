@@ -31,6 +31,8 @@ from graphql import DocumentNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import PreExecutionError
 
+from subgraphs.kit.bounded_map import BoundedMap
+
 
 class _Entry(NamedTuple):
     document: DocumentNode
@@ -38,30 +40,12 @@ class _Entry(NamedTuple):
     parse_options: Any
 
 
-class ValidatedDocuments:
+class ValidatedDocuments(BoundedMap[str, _Entry]):
     """Query text -> its parsed, validated document; bounded, oldest entry dropped first.
 
     Shared by the `QueryCache` instances of one schema (strawberry builds an extension per
-    request). Eviction is first-in first-out: a hit costs one dict lookup, no reordering.
+    request).
     """
-
-    def __init__(self, maxsize: int = 1024) -> None:
-        if maxsize < 1:
-            raise ValueError("maxsize must be at least 1")
-        self.maxsize = maxsize
-        self._entries: dict[str, _Entry] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, query: str) -> _Entry | None:
-        return self._entries.get(query)
-
-    def put(self, query: str, entry: _Entry) -> None:
-        entries = self._entries
-        if query not in entries and len(entries) >= self.maxsize:
-            del entries[next(iter(entries))]
-        entries[query] = entry
 
 
 class QueryCache(SchemaExtension):
