@@ -31,6 +31,12 @@ class TrainingSettings(BaseSettings):
     stop_grace_s: float = Field(
         default=5.0, ge=0, description="seconds a cancelled worker gets before it is killed"
     )
+    max_runtime_s: float = Field(
+        default=86400.0,
+        ge=0,
+        description="a job whose worker runs longer than this is stopped and failed "
+        "(a hung or runaway trainer); 0: no limit",
+    )
     engine: Literal["local", "procrastinate"] = Field(
         default="local",
         description="where queued jobs run: local worker processes of this service, or "

@@ -3,8 +3,9 @@
 The embedded dispatcher and the procrastinate task (subgraphs/training/procrastinate_engine.py)
 both hand a claimed job to `supervise`, which starts ``python -m subgraphs.training.worker
 JOB CLAIM``, beats the row's heartbeat while it runs, stops it when the job is cancelled
-(the heartbeat write is refused, or `cancelled` is set), and fails the job with the exit
-code or signal when the process dies without finishing it.
+(the heartbeat write is refused, or `cancelled` is set) or has run longer than
+`max_runtime_s` (a hung trainer would otherwise hold its job running and its worker slot
+for good), and fails the job with the reason when the process ends without finishing it.
 """
 
 from __future__ import annotations
@@ -82,8 +83,13 @@ async def supervise(
         if on_start is not None:
             on_start(process)
         log.info("training job %s (%s) runs in worker pid %s", job.id, job.model, process.pid)
-        await _watch(store, job, process, cancelled, settings)
-        if process.returncode == 0:
+        overran = await _watch(store, job, process, cancelled, settings)
+        if overran:
+            reason = (
+                f"the job ran longer than CHORUS_TRAINING_MAX_RUNTIME_S "
+                f"({settings.max_runtime_s:g} s): its worker (pid {process.pid}) was stopped"
+            )
+        elif process.returncode == 0:
             reason = "the worker process exited without finishing the job"
         else:
             reason = exit_reason(process.returncode or 0, process.pid, log_file)
@@ -103,24 +109,33 @@ async def _watch(
     process: asyncio.subprocess.Process,
     cancelled: asyncio.Event,
     settings: TrainingSettings,
-) -> None:
+) -> bool:
+    """Wait for the worker to end, stopping it on cancel; True when it overran its time."""
     assert job.claim is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.max_runtime_s if settings.max_runtime_s else None
     exited = asyncio.create_task(process.wait())
     try:
         while not exited.done():
             stop = asyncio.create_task(cancelled.wait())
-            await asyncio.wait(
-                {exited, stop}, timeout=settings.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-            )
+            timeout = settings.heartbeat_s
+            if deadline is not None:
+                timeout = max(0.0, min(timeout, deadline - loop.time()))
+            await asyncio.wait({exited, stop}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()
             if exited.done():
                 break
+            if deadline is not None and loop.time() >= deadline:
+                log.warning("training job %s overran its time: stopping its worker", job.id)
+                await _terminate(process, exited, settings.stop_grace_s)
+                return True
             if cancelled.is_set() or not await store.heartbeat(job.id, job.claim):
                 await _terminate(process, exited, settings.stop_grace_s)
                 break
     finally:
         if not exited.done():
             await _terminate(process, exited, settings.stop_grace_s)
+    return False
 
 
 async def _terminate(

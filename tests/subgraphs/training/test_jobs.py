@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from subgraphs.training.settings import TrainingSettings
 from tests.helpers.training_service import (
     MODEL,
     data,
@@ -93,6 +94,30 @@ async def test_a_failing_trainer_fails_its_job_with_the_reason(
     assert job["status"] == "FAILED"
     assert job["error"] == "ValueError: the toy was told to fail"
     assert job["candidate"] is None and job["finishedAt"]
+
+
+async def test_a_job_that_overruns_its_time_is_stopped_and_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy_environment(tmp_path, monkeypatch)
+    settings = TrainingSettings(poll_s=0.1, heartbeat_s=0.2, max_runtime_s=1.5)
+    async with training_app(settings) as (app, client):
+        job = await start(client, params={"steps": 600, "delay": 0.1})
+        processes = app.state.training.dispatcher.processes
+        await wait_for(client, job["id"], lambda j: job["id"] in processes)
+        pid = processes[job["id"]].pid
+        after = await wait_for(client, job["id"], finished)
+        await wait_for(
+            client, job["id"], lambda j: job["id"] not in app.state.training.dispatcher.active
+        )
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # the worker is gone
+    assert after["status"] == "FAILED" and after["candidate"] is None
+    assert after["error"] == (
+        "the job ran longer than CHORUS_TRAINING_MAX_RUNTIME_S (1.5 s): "
+        f"its worker (pid {pid}) was stopped"
+    )
+    assert (after["progress"]["step"] or 0) < 600
 
 
 async def test_cancel_stops_the_worker_and_registers_nothing(
