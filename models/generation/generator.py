@@ -41,6 +41,9 @@ class GenerationRequest:
     deadline: float | None = None  # time.monotonic() after which the row stops
     seed: int | None = None  # None: greedy; else sampled from this seed
     on_text: Callable[[str], None] | None = None  # whole text so far, from the worker thread
+    # None: on_text after every token; else only while this says someone follows the text
+    # (decoding the text so far at every token is the cost it saves when nobody does)
+    watched: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,9 @@ class CausalGenerator:
                         stops[i] = "eos"
                         continue
                     generated[i].append(token)
-                    if request.on_text is not None:
+                    if request.on_text is not None and (
+                        request.watched is None or request.watched()
+                    ):
                         request.on_text(_partial(self._decode(generated[i])))
                     if len(generated[i]) >= budgets[i]:
                         stops[i] = "max_tokens"

@@ -198,12 +198,20 @@ class Responder:
 
     async def respond(self, request: ReplyRequest) -> Reply:
         reply: Reply | None = None
-        async for chunk in self.stream(request):
+        async for chunk in self.stream(request, watched=_nobody):
             reply = chunk.reply or reply
         assert reply is not None
         return reply
 
-    async def stream(self, request: ReplyRequest) -> AsyncIterator[ReplyChunk]:
+    async def stream(
+        self, request: ReplyRequest, watched: Callable[[], bool] | None = None
+    ) -> AsyncIterator[ReplyChunk]:
+        """The reply in chunks, the last one `done` with the whole reply.
+
+        `watched` says whether anyone follows the chunks right now (None: always). While
+        it says no, a generated reply sends no chunks before the last; once it says yes,
+        the next chunk carries all the text so far.
+        """
         values = filled(request.slots)
         retrieved = await self._retrieve(request)
         if retrieved is not None:
@@ -223,7 +231,7 @@ class Responder:
             async for chunk in word_chunks(fallback):
                 yield chunk
             return
-        async for chunk in self._generate(generator, request, values, fallback):
+        async for chunk in self._generate(generator, request, values, fallback, watched):
             yield chunk
 
     async def _retrieve(self, request: ReplyRequest) -> Reply | None:
@@ -262,6 +270,7 @@ class Responder:
         request: ReplyRequest,
         values: Mapping[str, str],
         fallback: Reply,
+        watched: Callable[[], bool] | None,
     ) -> AsyncIterator[ReplyChunk]:
         loop = asyncio.get_running_loop()
         updates: asyncio.Queue[str | None] = asyncio.Queue()
@@ -278,6 +287,7 @@ class Responder:
                 deadline=time.monotonic() + self.options.deadline_s,
                 seed=request.seed,
                 on_text=on_text,
+                watched=watched,
             ),
         )
         task = asyncio.ensure_future(self.generators.generate(job))
@@ -360,3 +370,8 @@ def run_jobs(jobs: list[GenerationJob]) -> list[GenerationResult]:
         outputs = generator([jobs[i].request for i in indices])
         results.update(zip(indices, outputs, strict=True))
     return [results[i] for i in range(len(jobs))]
+
+
+def _nobody() -> bool:
+    """`watched` for a reply only wanted whole: no chunk is sent before the last."""
+    return False

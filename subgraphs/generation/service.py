@@ -96,7 +96,7 @@ class ReplyService:
     async def _produce(self, turn_id: str, request: ReplyRequest, live: LiveReply) -> None:
         try:
             generated: Reply | None = None
-            async for chunk in self.responder.stream(request):
+            async for chunk in self.responder.stream(request, watched=live.watched):
                 if chunk.done:
                     generated = chunk.reply
                 else:

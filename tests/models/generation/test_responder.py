@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,41 @@ async def test_generated_replies_fill_the_slot_values(
         for value in ("3", "Sunday", "13:00"):
             assert value in reply.text, reply.text
     assert len({r.text for r in replies}) >= 2  # sampling gives variety across turns
+
+
+async def test_an_unwatched_reply_is_one_chunk_and_a_watched_one_grows_token_by_token(
+    trained_generator: TrainingResult, fixture_templates: ResponseTemplates
+) -> None:
+    responder = Responder(fixture_templates, generator=CausalGenerator.load(trained_generator.path))
+    values = {"party_size": "3", "date": "Sunday", "time": "13:00", "name": "Lin", "cuisine": None}
+    request = ReplyRequest("utter_confirm_booking", values, seed=2)
+    asked = 0
+
+    def from_the_third_token() -> bool:  # a subscriber joins while the reply is generated
+        nonlocal asked
+        asked += 1
+        return asked >= 3
+
+    async def collect(watched: Callable[[], bool] | None) -> list[ReplyChunk]:
+        return [chunk async for chunk in responder.stream(request, watched=watched)]
+
+    await responder.start()
+    try:
+        always = await collect(None)
+        never = await collect(lambda: False)
+        later = await collect(from_the_third_token)
+    finally:
+        await responder.stop()
+    reply = always[-1].reply
+    assert reply is not None and reply.source == "generative"
+    assert len(always) > 3 and _replay(always) == reply.text
+    # the same seed gives the same text; unwatched, it comes whole before the last chunk
+    assert [(c.delta, c.done) for c in never] == [(reply.text, False), ("", True)]
+    assert never[-1].reply == reply
+    assert _replay(later) == reply.text and later[-1].reply == reply
+    # from the third token on, the text so far in one chunk, then the rest as it grows
+    assert asked >= 3 and len(later) <= len(always)
+    assert later[0].text in {chunk.text for chunk in always}
 
 
 async def test_prompts_the_generator_never_saw_skip_it(

@@ -59,6 +59,31 @@ def test_streaming_callback_sees_the_text_grow(trained_generator: TrainingResult
     assert all(later.startswith(earlier.rstrip()) for earlier, later in itertools.pairwise(seen))
 
 
+def test_the_callback_waits_until_someone_watches(trained_generator: TrainingResult) -> None:
+    generator = CausalGenerator.load(trained_generator.path)
+    prompt = prompt_for("utter_greet", [])
+    asked = 0
+
+    def from_the_third_token() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked >= 3
+
+    every: list[str] = []
+    unseen: list[str] = []
+    late: list[str] = []
+    _, unwatched, watched = generator(
+        [
+            GenerationRequest(prompt, on_text=every.append),
+            GenerationRequest(prompt, on_text=unseen.append, watched=lambda: False),
+            GenerationRequest(prompt, on_text=late.append, watched=from_the_third_token),
+        ]
+    )
+    assert unseen == [] and unwatched.new_tokens >= 3
+    # greedy, so the same text: from the third token on, the whole text so far each time
+    assert late == every[2:] and late[-1] == watched.text
+
+
 def test_token_budget_and_deadline_cut_generation(trained_generator: TrainingResult) -> None:
     generator = CausalGenerator.load(trained_generator.path)
     prompt = prompt_for("utter_greet", [])
