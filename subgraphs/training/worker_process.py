@@ -27,6 +27,7 @@ from subgraphs.training.store import Job, JobStore
 log = logging.getLogger("chorus.training")
 
 WORKER_MODULE = "subgraphs.training.worker"
+KILL_WAIT_S = 10.0
 
 
 def service_id() -> str:
@@ -89,10 +90,12 @@ async def supervise(
                 f"the job ran longer than CHORUS_TRAINING_MAX_RUNTIME_S "
                 f"({settings.max_runtime_s:g} s): its worker (pid {process.pid}) was stopped"
             )
+        elif process.returncode is None:
+            reason = f"the worker process (pid {process.pid}) did not exit after SIGKILL"
         elif process.returncode == 0:
             reason = "the worker process exited without finishing the job"
         else:
-            reason = exit_reason(process.returncode or 0, process.pid, log_file)
+            reason = exit_reason(process.returncode, process.pid, log_file)
         if stopping():
             reason = "the training service stopped while the job ran; start it again"
         # a no-op when the worker finished the row itself, or the job was cancelled
@@ -115,6 +118,7 @@ async def _watch(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.max_runtime_s if settings.max_runtime_s else None
     exited = asyncio.create_task(process.wait())
+    overran = stopped = False
     try:
         while not exited.done():
             stop = asyncio.create_task(cancelled.wait())
@@ -125,27 +129,44 @@ async def _watch(
             stop.cancel()
             if exited.done():
                 break
-            if deadline is not None and loop.time() >= deadline:
+            overran = deadline is not None and loop.time() >= deadline
+            if overran:
                 log.warning("training job %s overran its time: stopping its worker", job.id)
-                await _terminate(process, exited, settings.stop_grace_s)
-                return True
-            if cancelled.is_set() or not await store.heartbeat(job.id, job.claim):
-                await _terminate(process, exited, settings.stop_grace_s)
+            if overran or cancelled.is_set() or not await store.heartbeat(job.id, job.claim):
+                stopped = True
+                await stop_process(process, exited, settings.stop_grace_s)
                 break
     finally:
-        if not exited.done():
-            await _terminate(process, exited, settings.stop_grace_s)
-    return False
+        if not exited.done() and not stopped:  # this task was cancelled: the service stops
+            await stop_process(process, exited, settings.stop_grace_s)
+        if not exited.done():  # outlived SIGKILL: nobody waits for it any more
+            exited.cancel()
+    return overran
 
 
-async def _terminate(
-    process: asyncio.subprocess.Process, exited: asyncio.Task[int], grace_s: float
-) -> None:
+async def stop_process(
+    process: asyncio.subprocess.Process,
+    exited: asyncio.Task[int],
+    grace_s: float,
+    kill_wait_s: float = KILL_WAIT_S,
+) -> bool:
+    """SIGTERM, then SIGKILL after `grace_s`; True once the process has exited.
+
+    After SIGKILL it waits `kill_wait_s` at most: a process in uninterruptible sleep (stuck
+    on a dead network file system, say) outlives SIGKILL, and the service's shutdown and
+    the job's failure must not wait for it.
+    """
     with contextlib.suppress(ProcessLookupError):
         process.terminate()
     try:
         await asyncio.wait_for(asyncio.shield(exited), grace_s)
+        return True
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
-        await exited
+    try:
+        await asyncio.wait_for(asyncio.shield(exited), kill_wait_s)
+        return True
+    except TimeoutError:
+        log.error("worker pid %s has not exited %.0f s after SIGKILL", process.pid, kill_wait_s)
+        return False
