@@ -78,7 +78,8 @@ async def test_a_stream_without_action_joins_the_generation_in_flight(
     reply = await producing
     assert chunks == live.chunks  # the live token chunks, not the stored reply re-cut
     assert chunks[-1].done and chunks[-1].reply == reply
-    assert len(chunks) > 3 and "".join(c.delta for c in chunks) == reply.text
+    # tokens before it joined come in its first chunk (nobody watched them), the rest one by one
+    assert len(chunks) >= 2 and "".join(c.delta for c in chunks) == reply.text
     assert _generated(service) == 1
 
 
