@@ -118,7 +118,7 @@ async def _watch(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.max_runtime_s if settings.max_runtime_s else None
     exited = asyncio.create_task(process.wait())
-    overran = stopped = False
+    overran = False
     try:
         while not exited.done():
             stop = asyncio.create_task(cancelled.wait())
@@ -133,11 +133,10 @@ async def _watch(
             if overran:
                 log.warning("training job %s overran its time: stopping its worker", job.id)
             if overran or cancelled.is_set() or not await store.heartbeat(job.id, job.claim):
-                stopped = True
-                await stop_process(process, exited, settings.stop_grace_s)
                 break
     finally:
-        if not exited.done() and not stopped:  # this task was cancelled: the service stops
+        # stopped, cancelled, overran, or this task cancelled because the service stops
+        if not exited.done():
             await stop_process(process, exited, settings.stop_grace_s)
         if not exited.done():  # outlived SIGKILL: nobody waits for it any more
             exited.cancel()

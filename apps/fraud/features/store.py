@@ -110,19 +110,15 @@ class FeatureStore:
         reads it and moves on; with two replicas feeding the same new cards, one batch can
         collide more than once. Every attempt is one transaction, rolled back on failure.
         """
-        for attempt in range(1, ATTEMPTS + 1):
+        for _ in range(ATTEMPTS - 1):
             try:
                 return await self._compute(events)
             except IntegrityError:  # another replica stored some of them (or a card's row)
-                if attempt == ATTEMPTS:
-                    raise
+                pass
             except DBAPIError as error:  # PostgreSQL chose this batch to break a deadlock
-                if (
-                    getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED
-                    or attempt == ATTEMPTS
-                ):
+                if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
                     raise
-        raise AssertionError("unreachable")
+        return await self._compute(events)  # the last attempt: its failure is the caller's
 
     async def stored(self, transaction_id: str) -> Features | None:
         async with self.db.engine.connect() as conn:
