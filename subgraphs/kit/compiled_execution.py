@@ -141,15 +141,19 @@ def _has_middleware(manager: Any) -> bool:
 
 
 def compiled_execution_class(
-    base: type, basic: Callable[[GraphQLField], bool], cache_size: int = 1024
+    base: type,
+    basic: Callable[[GraphQLField], bool],
+    cache_size: int = 1024,
+    attribute: Callable[[GraphQLField], str | None] | None = None,
 ) -> type:
     """`base` (an execution context class) running plannable operations from their plans.
 
-    `basic(field)` tells the fields whose resolver reads an attribute and needs no info.
+    `basic(field)` tells the fields whose resolver reads an attribute and needs no info;
+    `attribute(field)` the attribute such a resolver reads with `getattr`, read directly.
     """
     if issubclass(base, CompiledExecution):
         return base
-    plans = PlanCache(FieldKinds(Completers(), basic), cache_size)
+    plans = PlanCache(FieldKinds(Completers(), basic, attribute), cache_size)
     return type(
         f"Compiled{base.__name__}",
         (CompiledExecution, base),
@@ -169,6 +173,27 @@ def strawberry_basic_fields(schema: Schema) -> Callable[[GraphQLField], bool]:
         return isinstance(field, StrawberryField) and field.is_basic_field
 
     return basic
+
+
+def strawberry_attribute_reads(schema: Schema) -> Callable[[GraphQLField], str | None] | None:
+    """The attribute a basic field's resolver reads when the schema's default resolver is
+    the builtin `getattr` (strawberry's default): its `python_name`. Such a resolver is a
+    chain of four calls (`get_result`, `base_resolver`, `python_name`, `getattr`) that the
+    plan replaces with the last; a schema with another default resolver, or exception
+    handlers, keeps strawberry's resolver for every field (None)."""
+    if getattr(schema, "exception_handlers", ()):
+        return None
+    if getattr(schema.config, "default_resolver", getattr) is not getattr:
+        return None
+
+    def attribute(definition: GraphQLField) -> str | None:
+        field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not isinstance(field, StrawberryField) or not field.is_basic_field:
+            return None
+        name = field.python_name
+        return name if isinstance(name, str) and name else None
+
+    return attribute
 
 
 def _never(_definition: GraphQLField) -> bool:
@@ -199,7 +224,9 @@ def with_compiled_execution(schema: Any, enabled: bool | None = None) -> str | N
     base = getattr(schema, "execution_context_class", None)
     if not isinstance(base, type) or not supports(base):
         return "the execution context class lacks graphql-core 3.3's executor API"
-    schema.execution_context_class = compiled_execution_class(base, strawberry_basic_fields(schema))
+    schema.execution_context_class = compiled_execution_class(
+        base, strawberry_basic_fields(schema), attribute=strawberry_attribute_reads(schema)
+    )
     return None
 
 
@@ -348,7 +375,9 @@ class _Run:
             self.info(definition, plan.nodes, plan.parent_type, path) if plan.needs_info else None
         )
         try:
-            if plan.has_args:
+            if plan.attribute is not None:
+                result = getattr(source, plan.attribute)
+            elif plan.has_args:
                 args = get_argument_values(
                     definition,
                     plan.nodes[0],

@@ -58,18 +58,32 @@ class FieldPlan:
     needs_info: bool
     # completes a resolved value for `return_type` (`Completers`, by the executor)
     complete: Any
+    # the attribute the resolver would read with `getattr`: read directly instead
+    attribute: str | None = None
     # the sub-selection per runtime object type, collected on first use
     children: dict[GraphQLObjectType, tuple[FieldPlan, ...]] = field(default_factory=dict)
 
 
 class FieldKinds:
-    """What a plan needs to know of the schema's fields: given by the executor."""
+    """What a plan needs to know of the schema's fields: given by the executor.
+
+    `basic(field)`: its resolver needs no resolve info. `attribute(field)`: the attribute
+    its resolver reads with the builtin `getattr` and nothing else, or None.
+    """
 
     def __init__(
-        self, completer: Callable[[GraphQLOutputType], Any], basic: Callable[[GraphQLField], bool]
+        self,
+        completer: Callable[[GraphQLOutputType], Any],
+        basic: Callable[[GraphQLField], bool],
+        attribute: Callable[[GraphQLField], str | None] | None = None,
     ) -> None:
         self.completer = completer
         self.basic = basic
+        self.attribute = attribute or _no_attribute
+
+
+def _no_attribute(_definition: GraphQLField) -> str | None:
+    return None
 
 
 class OperationPlan:
@@ -175,6 +189,7 @@ class OperationPlan:
             has_args,
             needs_info,
             kinds.completer(return_type),
+            None if has_args else kinds.attribute(definition),
         )
 
 

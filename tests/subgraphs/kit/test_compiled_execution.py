@@ -16,6 +16,7 @@ from typing import Annotated, Any, cast
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 
 from subgraphs.kit.compiled_execution import CompiledExecution, with_compiled_execution
 from subgraphs.kit.query_cache import QueryCache, ValidatedDocuments
@@ -277,3 +278,51 @@ def test_switch_and_idempotence(monkeypatch: pytest.MonkeyPatch) -> None:
     first = schema.execution_context_class
     assert with_compiled_execution(schema) is None
     assert schema.execution_context_class is first  # not wrapped twice
+
+
+@strawberry.type
+class Shelf:
+    shelf_label: str  # `shelfLabel` in the schema
+
+    @strawberry.field
+    def computed(self) -> str:
+        return self.shelf_label.upper()
+
+
+@strawberry.type
+class Box:
+    size: int
+
+
+@strawberry.type
+class StoreQuery:
+    @strawberry.field
+    def shelf(self) -> Shelf:
+        return Shelf(shelf_label="top")
+
+    @strawberry.field
+    def box(self) -> Box:
+        return cast(Box, {"size": 3})  # only a default resolver reading keys reads it
+
+
+def test_basic_fields_are_read_as_attributes_by_their_python_name() -> None:
+    plain, compiled = strawberry.Schema(query=StoreQuery), strawberry.Schema(query=StoreQuery)
+    assert with_compiled_execution(compiled, enabled=True) is None
+    query = "{ shelf { shelfLabel computed } }"
+    assert _answer(compiled, query, None) == _answer(plain, query, None)
+    (shelf,) = _plans(compiled).plans()[0].root_fields
+    assert shelf.attribute is None  # a resolver
+    (fields,) = shelf.children.values()
+    assert {f.name: f.attribute for f in fields} == {"shelfLabel": "shelf_label", "computed": None}
+
+
+def _by_key(source: Any, name: str) -> Any:
+    return source[name]
+
+
+def test_a_schema_with_its_own_default_resolver_keeps_it() -> None:
+    schema = strawberry.Schema(query=StoreQuery, config=StrawberryConfig(default_resolver=_by_key))
+    assert with_compiled_execution(schema, enabled=True) is None
+    assert _answer(schema, "{ box { size } }", None) == ({"box": {"size": 3}}, [])
+    (box,) = _plans(schema).plans()[0].root_fields
+    assert [f.attribute for f in next(iter(box.children.values()))] == [None]
