@@ -22,6 +22,7 @@ policy again.
 
 from __future__ import annotations
 
+import json
 import time as clock_time
 import uuid
 from collections import OrderedDict
@@ -163,7 +164,9 @@ class DialogueStore:
         if turn.settled:
             return turn
         deadline = clock_time.monotonic() + self.wait_timeout
-        await self._apply(turn, understanding, give_up=False)
+        settled = await self._apply(turn, understanding, give_up=False)
+        if settled is not None:  # settled by this request: as committed, no read needed
+            return settled
         while True:
             turn = await self.turn(turn_id)
             if turn.settled:
@@ -179,7 +182,8 @@ class DialogueStore:
 
     async def _apply(
         self, turn: TurnView, understanding: UnderstandingIn, *, give_up: bool
-    ) -> None:
+    ) -> TurnView | None:
+        """Store the understanding and apply what is ready; `turn` as settled, if it was."""
         async with self.engine.begin() as conn:
             conversation = await lock_conversation(conn, turn.conversation_id)
             if conversation is None:
@@ -194,9 +198,12 @@ class DialogueStore:
             )
         if applied:
             self.signals.notify(turn.conversation_id)
+        return next((view for view in applied if view.id == turn.id), None)
 
-    async def _drain(self, conn: AsyncConnection, conversation: Row, *, skip_before: int) -> bool:
-        """Apply consecutive ready turns after `applied_index`; True if any."""
+    async def _drain(
+        self, conn: AsyncConnection, conversation: Row, *, skip_before: int
+    ) -> list[TurnView]:
+        """Apply consecutive ready turns after `applied_index`; the turns it settled."""
         rows = (
             await conn.execute(
                 sa.select(turns)
@@ -215,6 +222,7 @@ class DialogueStore:
         )
         applied_index = conversation.applied_index
         now = self.clock()
+        settled: list[TurnView] = []
         for row in rows:
             index = row._mapping["index"]  # Row.index is tuple.index
             if index != applied_index + 1:
@@ -230,17 +238,17 @@ class DialogueStore:
                     turn_id=row.id,
                 )
                 state = outcome.state
-                await self._settle(conn, row.id, DONE, outcome.actions, state, now)
+                settled.append(await self._settle(conn, row, DONE, outcome.actions, state, now))
             elif row.status == PENDING and index < skip_before:
                 listen = ActionRecord(
                     LISTEN, dict(state.slots), state.active_form, state.requested_slot
                 )
-                await self._settle(conn, row.id, SKIPPED, [listen], state, now)
+                settled.append(await self._settle(conn, row, SKIPPED, [listen], state, now))
             else:
                 break
             applied_index = index
-        if applied_index == conversation.applied_index:
-            return False
+        if not settled:
+            return settled
         await conn.execute(
             sa.update(conversations)
             .where(conversations.c.id == conversation.id)
@@ -253,27 +261,44 @@ class DialogueStore:
                 updated_at=now,
             )
         )
-        return True
+        return settled
 
     async def _settle(
         self,
         conn: AsyncConnection,
-        turn_id: str,
+        row: Row,
         status: str,
         actions: list[ActionRecord],
         state: DialogueState,
         now: datetime,
-    ) -> None:
+    ) -> TurnView:
+        """Store the turn's outcome; the turn as a read after the commit will return it."""
+        stored = [a.to_json() for a in actions]
+        slots_after = dict(state.slots)
         await conn.execute(
             sa.update(turns)
-            .where(turns.c.id == turn_id)
+            .where(turns.c.id == row.id)
             .values(
                 status=status,
-                action=actions[-1].to_json(),
-                actions=[a.to_json() for a in actions],
-                slots_after=dict(state.slots),
+                action=stored[-1],
+                actions=stored,
+                slots_after=slots_after,
                 applied_at=now,
             )
+        )
+        # the JSON columns as they come back from the database: through JSON
+        read = json.loads(json.dumps({"actions": stored, "slots_after": slots_after}))
+        return TurnView(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            index=row._mapping["index"],  # Row.index is tuple.index
+            text=row.text,
+            status=status,
+            created_at=aware(row.created_at),
+            understanding=row.understanding,
+            slots_after=read["slots_after"],
+            action=ActionRecord.from_json(read["actions"][-1]),
+            actions=[ActionRecord.from_json(a) for a in read["actions"]],
         )
 
     # -- reads --------------------------------------------------------------

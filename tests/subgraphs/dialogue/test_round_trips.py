@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import create_engine
+from subgraphs.dialogue.tracker import UnderstandingIn
 from tests.helpers.dialogue import dialogue_client, slots_of, understanding
 
 
@@ -68,18 +69,16 @@ async def test_conversation_fields_read_the_conversation_once(dialogue_db_url: s
     await engine.dispose()
 
 
-async def test_the_action_entity_reads_only_the_settled_turn_after_say_here(
-    dialogue_db_url: str,
-) -> None:
+async def test_the_action_entity_reads_no_turn_after_say_here(dialogue_db_url: str) -> None:
     engine = create_engine(dialogue_db_url)
     async with dialogue_client(dialogue_db_url, engine=engine) as client:
         said = await client.say("hi")
         with statements(engine) as seen:
             turn = await client.action(said["id"], understanding("hi", "greet"))
         assert turn["action"]["name"] == "utter_greet"
-        # the pending turn `say` returned in this process is not read again: only the
-        # settled turn after the policy ran
-        assert _reads(seen, "dialogue_turns", "id") == 1, "\n".join(s[:90] for s in seen)
+        # the pending turn `say` returned in this process is not read again, and the turn
+        # the policy settled in this request is answered as written, not read back
+        assert _reads(seen, "dialogue_turns", "id") == 0, "\n".join(s[:90] for s in seen)
     await engine.dispose()
 
 
@@ -95,10 +94,38 @@ async def test_a_turn_said_at_another_replica_is_read_once_before_applying_it(
         with statements(engine) as seen:
             turn = await client.action(said["id"], understanding("hi", "greet"))
         assert turn["action"]["name"] == "utter_greet"
-        # the entity's own read, then the settled turn after the policy ran
-        assert _reads(seen, "dialogue_turns", "id") == 2, "\n".join(s[:90] for s in seen)
+        # the entity's own read; the settled turn is not read back
+        assert _reads(seen, "dialogue_turns", "id") == 1, "\n".join(s[:90] for s in seen)
         # and a second request for the same action reads the settled turn, once
         with statements(engine) as again:
             assert (await client.action(said["id"], understanding("hi", "greet")))["action"]
         assert _reads(again, "dialogue_turns", "id") == 1, again
     await engine.dispose()
+
+
+async def test_a_turn_settled_here_is_answered_as_a_read_would_answer_it(
+    dialogue_db_url: str,
+) -> None:
+    """`resolve_action` answers the turn it settled from what it wrote: the same view as
+    reading the turn back, slots, actions and JSON round trip included, over a booking
+    form whose slots fill turn by turn."""
+    async with dialogue_client(dialogue_db_url) as client:
+        store = client.service.store
+        conversation: str | None = None
+        steps = [
+            ("hello", understanding("hello", "greet")),
+            ("book a table", understanding("book a table", "book_table")),
+            ("for four", understanding("for four", "inform", party_size=("four", "4"))),
+            ("tomorrow", understanding("tomorrow", "inform", date=("tomorrow", "2030-01-02"))),
+            ("at 7pm", understanding("at 7pm", "inform", time=("7pm", "19:00"))),
+        ]
+        for text, understood in steps:
+            said = await store.say(conversation, text)
+            conversation = said.conversation_id
+            settled = await store.resolve_action(
+                said.id, UnderstandingIn.model_validate(understood), turn=said
+            )
+            assert settled.settled
+            assert settled == await store.turn(said.id)
+        assert settled.slots_after is not None
+        assert (settled.slots_after["party_size"], settled.slots_after["time"]) == (4, "19:00")
