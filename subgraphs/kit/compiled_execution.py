@@ -12,7 +12,8 @@ caches, so the amount of code and data a request touches is what it costs
 strawberry would use, so strawberry's resolve info and its `operation_extensions` stay)
 and overrides only its public `execute_operation`: an operation that `plannable` accepts
 is run from its `OperationPlan`, kept per operation node, by `_Run` below, with the same
-resolvers called with the same info, the same value completion (non-null, lists,
+resolvers called with the same info (where strawberry's resolver would only `getattr` a
+basic field's attribute, the plan reads it itself), the same value completion (non-null, lists,
 leaves through `coerce_output_value`, abstract types, `is_type_of`), the same
 concurrency (sibling awaitables gathered), the same errors, messages and paths, and
 nulls propagated to the nearest nullable parent. Anything else (directives, introspection,
