@@ -27,6 +27,7 @@ import time as clock_time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -288,14 +289,9 @@ class DialogueStore:
         )
         # the JSON columns as they come back from the database: through JSON
         read = json.loads(json.dumps({"actions": stored, "slots_after": slots_after}))
-        return TurnView(
-            id=row.id,
-            conversation_id=row.conversation_id,
-            index=row._mapping["index"],  # Row.index is tuple.index
-            text=row.text,
+        return replace(
+            turn_view(row),
             status=status,
-            created_at=aware(row.created_at),
-            understanding=row.understanding,
             slots_after=read["slots_after"],
             action=ActionRecord.from_json(read["actions"][-1]),
             actions=[ActionRecord.from_json(a) for a in read["actions"]],
