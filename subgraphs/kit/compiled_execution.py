@@ -170,8 +170,7 @@ def strawberry_basic_fields(schema: Schema) -> Callable[[GraphQLField], bool]:
         return _never
 
     def basic(definition: GraphQLField) -> bool:
-        field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        return isinstance(field, StrawberryField) and field.is_basic_field
+        return _basic_field(definition) is not None
 
     return basic
 
@@ -188,13 +187,18 @@ def strawberry_attribute_reads(schema: Schema) -> Callable[[GraphQLField], str |
         return None
 
     def attribute(definition: GraphQLField) -> str | None:
-        field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if not isinstance(field, StrawberryField) or not field.is_basic_field:
-            return None
-        name = field.python_name
+        field = _basic_field(definition)
+        name = field.python_name if field is not None else None
         return name if isinstance(name, str) and name else None
 
     return attribute
+
+
+def _basic_field(definition: GraphQLField) -> StrawberryField | None:
+    """The strawberry field behind `definition` when it is basic (no resolver, no field
+    extensions), else None."""
+    field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return field if isinstance(field, StrawberryField) and field.is_basic_field else None
 
 
 def _never(_definition: GraphQLField) -> bool:
